@@ -1,0 +1,10 @@
+from __future__ import annotations
+
+from django.apps import AppConfig
+
+
+class AnalyticsConfig(AppConfig):
+    """Event ingestion, metrics and scheduled reports."""
+
+    name = "analytics"
+    verbose_name = "Analytics"

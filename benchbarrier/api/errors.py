@@ -1,0 +1,142 @@
+"""One error format for every API failure.
+
+    {"code": "invalid", "message": "name: This field is required.",
+     "errors": [{"field": "name", "code": "required", "message": "This field is required."}],
+     "requestId": "..."}
+
+`field` is the camelCase path of the offending input (`steps[3].ifTrue[0].template`),
+or null for an error about the request as a whole.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404, HttpRequest, JsonResponse
+from djangorestframework_camel_case.util import camelize_re, underscore_to_camel
+from rest_framework import exceptions
+from rest_framework.response import Response
+from rest_framework.settings import api_settings
+from rest_framework.views import exception_handler as drf_exception_handler
+
+NON_FIELD_KEYS = {api_settings.NON_FIELD_ERRORS_KEY, "__all__"}
+
+
+def camel_case(name: str) -> str:
+    return re.sub(camelize_re, underscore_to_camel, name)
+
+
+def flatten_errors(detail: Any, path: str = "") -> list[dict[str, Any]]:
+    """Turn DRF's nested error detail into a flat list of `{field, code, message}`."""
+    if isinstance(detail, dict):
+        items: list[dict[str, Any]] = []
+        for key, value in detail.items():
+            if key in NON_FIELD_KEYS:
+                items.extend(flatten_errors(value, path))
+            else:
+                name = camel_case(str(key))
+                items.extend(flatten_errors(value, f"{path}.{name}" if path else name))
+        return items
+    if isinstance(detail, list):
+        if all(isinstance(item, exceptions.ErrorDetail | str) for item in detail):
+            return [_item(path, item) for item in detail]
+        items = []
+        for index, value in enumerate(detail):
+            if value:
+                items.extend(flatten_errors(value, f"{path}[{index}]"))
+        return items
+    return [_item(path, detail)]
+
+
+def _item(path: str, detail: Any) -> dict[str, Any]:
+    return {
+        "field": path or None,
+        "code": getattr(detail, "code", None) or "invalid",
+        "message": str(detail),
+    }
+
+
+def _summary(errors: list[dict[str, Any]]) -> str:
+    parts = [f"{e['field']}: {e['message']}" if e["field"] else e["message"] for e in errors]
+    text = " ".join(parts[:3])
+    if len(parts) > 3:
+        text += f" (and {len(parts) - 3} more)"
+    return text
+
+
+def _code_for(exc: exceptions.APIException, errors: list[dict[str, Any]]) -> str:
+    if isinstance(exc, exceptions.ParseError):
+        return "malformed_json"
+    if isinstance(exc, exceptions.ValidationError):
+        return "invalid"
+    if len(errors) == 1 and errors[0]["field"] is None:
+        return errors[0]["code"]
+    return exc.default_code
+
+
+def error_body(
+    *, code: str, message: str, errors: list[dict[str, Any]], request: HttpRequest | None
+) -> dict[str, Any]:
+    return {
+        "code": code,
+        "message": message,
+        "errors": errors,
+        "request_id": getattr(request, "request_id", None),
+    }
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    """DRF's handler (status, headers like Retry-After), then our body shape."""
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    request = context.get("request")
+    errors = flatten_errors(exc.detail) if isinstance(exc, exceptions.APIException) else []
+    if isinstance(exc, exceptions.ParseError):
+        errors = [{"field": None, "code": "malformed_json", "message": str(exc.detail)}]
+    code = _code_for(exc, errors) if isinstance(exc, exceptions.APIException) else "error"
+    response.data = error_body(
+        code=code, message=_summary(errors) or str(exc), errors=errors, request=request
+    )
+    return response
+
+
+def json_not_found(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
+    """404 for unknown /api/ paths, in the API's error format."""
+    message = f"No API endpoint at {request.path}."
+    return JsonResponse(
+        _camel(
+            error_body(
+                code="not_found",
+                message=message,
+                errors=[{"field": None, "code": "not_found", "message": message}],
+                request=request,
+            )
+        ),
+        status=404,
+    )
+
+
+def json_server_error(request: HttpRequest) -> JsonResponse:
+    message = "Internal server error; it has been logged. Quote the request id if you report it."
+    return JsonResponse(
+        _camel(
+            error_body(
+                code="server_error",
+                message=message,
+                errors=[{"field": None, "code": "server_error", "message": message}],
+                request=request,
+            )
+        ),
+        status=500,
+    )
+
+
+def _camel(body: dict[str, Any]) -> dict[str, Any]:
+    return {camel_case(key): value for key, value in body.items()}

@@ -1,0 +1,21 @@
+from __future__ import annotations
+
+from datetime import timedelta
+
+from rest_framework import serializers
+
+from benchbarrier.durations import parse_duration
+
+
+class DurationField(serializers.CharField):
+    """A short duration on the wire (`"30m"`, `"24h"`, `"3d"`), a timedelta in Python."""
+
+    def to_internal_value(self, data: object) -> timedelta:
+        text = super().to_internal_value(data)
+        try:
+            return parse_duration(text)
+        except ValueError as exc:
+            raise serializers.ValidationError(str(exc), code="invalid") from None
+
+    def to_representation(self, value: timedelta) -> str:
+        return f"{int(value.total_seconds())}s"

@@ -1,0 +1,48 @@
+"""OpenAPI: the API-key security scheme and the shared error responses."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
+from drf_spectacular.utils import OpenApiResponse
+
+from benchbarrier.api.serializers import ErrorSerializer
+
+ERROR_STATUSES = {
+    "400": "Invalid input: see `errors` for each field at fault.",
+    "401": "No API key, or the key is invalid, revoked or expired.",
+    "403": "The key lacks the scope this endpoint needs.",
+    "429": "Too many requests: retry after the `Retry-After` header's seconds.",
+}
+
+
+class APIKeyScheme(OpenApiAuthenticationExtension):
+    target_class = "benchbarrier.api.authentication.APIKeyAuthentication"
+    name = "ApiKeyAuth"
+
+    def get_security_definition(self, auto_schema: Any) -> dict[str, Any]:
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": "`Api-Key <prefix>.<secret>`, as shown once when the key is made.",
+        }
+
+
+class AutoSchema(SpectacularAutoSchema):
+    """Adds the shared error responses to every operation that does not describe its own."""
+
+    def _get_response_bodies(self, direction: str = "response") -> dict[str, Any]:
+        responses = super()._get_response_bodies(direction)
+        for status, description in ERROR_STATUSES.items():
+            if status == "400" and self.method == "GET":
+                continue
+            if status not in responses:
+                responses[status] = self._get_response_for_code(
+                    OpenApiResponse(response=ErrorSerializer, description=description),
+                    status,
+                    direction=direction,
+                )
+        return responses
