@@ -22,7 +22,7 @@ run: install
 	@echo "== loading demo data"
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py load_demo
 	@echo "== starting web (http://127.0.0.1:$(PORT)/admin/, API docs at /api/docs/), worker and beat"
-	DEBUG=$${DEBUG:-1} PATH="$(CURDIR)/$(BIN):$$PATH" exec $(BIN)/honcho start --procfile Procfile.dev --port $(PORT)
+	DEBUG=$${DEBUG:-1} PATH="$(CURDIR)/$(BIN):$$PATH" exec $(BIN)/honcho start --env /dev/null --procfile Procfile.dev --port $(PORT)
 
 ## test: the whole suite (integration tests skip without PostgreSQL/Redis; CI has both)
 test: install

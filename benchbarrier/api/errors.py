@@ -35,6 +35,8 @@ def flatten_errors(detail: Any, path: str = "") -> list[dict[str, Any]]:
         for key, value in detail.items():
             if key in NON_FIELD_KEYS:
                 items.extend(flatten_errors(value, path))
+            elif isinstance(key, int):
+                items.extend(flatten_errors(value, f"{path}[{key}]"))
             else:
                 name = camel_case(str(key))
                 items.extend(flatten_errors(value, f"{path}.{name}" if path else name))

@@ -46,3 +46,8 @@ class AutoSchema(SpectacularAutoSchema):
                     direction=direction,
                 )
         return responses
+
+
+def strip_trailing_slashes(endpoints: list[tuple]) -> list[tuple]:
+    """Document paths as the seed writes them (`/api/keys`); routes accept both forms."""
+    return [(path.rstrip("/") or path, *rest) for path, *rest in endpoints]

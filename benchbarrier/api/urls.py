@@ -11,7 +11,8 @@ class Router(SimpleRouter):
     (never a redirect, which would turn a POST into a GET)."""
 
     def __init__(self) -> None:
-        super().__init__(trailing_slash="/?")
+        super().__init__()
+        self.trailing_slash = "/?"
 
 
 router = Router()

@@ -1,0 +1,116 @@
+"""Shared fixtures, and the rule for integration tests.
+
+Tests marked `postgres`, `redis` or `celery` need real servers. Without them they skip
+with a reason; with REQUIRE_INTEGRATION=1 (set by .ci/run) a missing server fails the
+test instead, so CI can never pass by skipping them.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from functools import cache
+
+import pytest
+from django.conf import settings as django_settings
+from rest_framework.test import APIClient
+
+from benchbarrier import clock
+from benchbarrier.services.api_keys import IssuedKey, create_api_key
+from benchbarrier.services.audit import Actor
+
+REQUIRE_INTEGRATION = os.environ.get("REQUIRE_INTEGRATION") == "1"
+
+
+@cache
+def postgres_missing() -> str | None:
+    engine = django_settings.DATABASES["default"]["ENGINE"]
+    if "postgresql" not in engine:
+        return f"needs PostgreSQL: DATABASE_URL points at {engine.rsplit('.', 1)[-1]}"
+    return None
+
+
+@cache
+def redis_missing() -> str | None:
+    url = django_settings.REDIS_URL
+    if not url:
+        return "needs Redis: REDIS_URL is not set"
+    import redis
+
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
+    except redis.RedisError as exc:
+        return f"needs Redis: {url} does not answer ({exc})"
+    return None
+
+
+def _requirement_problems(item: pytest.Item) -> list[str]:
+    problems = []
+    needs_pg = item.get_closest_marker("postgres") or item.get_closest_marker("celery")
+    needs_redis = item.get_closest_marker("redis") or item.get_closest_marker("celery")
+    if needs_pg and (reason := postgres_missing()):
+        problems.append(reason)
+    if needs_redis and (reason := redis_missing()):
+        problems.append(reason)
+    return problems
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    problems = _requirement_problems(item)
+    if not problems:
+        return
+    reason = "; ".join(problems)
+    if REQUIRE_INTEGRATION:
+        pytest.fail(f"REQUIRE_INTEGRATION=1 but {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(autouse=True)
+def _isolated_cache(settings: object) -> None:
+    """A fresh cache namespace per test, so throttle counters never leak between tests
+    (and a shared Redis is never flushed)."""
+    caches = copy.deepcopy(django_settings.CACHES)
+    caches["default"]["KEY_PREFIX"] = f"test-{uuid.uuid4().hex[:12]}"
+    settings.CACHES = caches
+
+
+@pytest.fixture(autouse=True)
+def _reset_clock() -> Iterator[None]:
+    yield
+    clock.reset()
+
+
+@pytest.fixture
+def api_client() -> APIClient:
+    return APIClient()
+
+
+@pytest.fixture
+def issue_key(db: None) -> Callable[..., IssuedKey]:
+    """Make an API key: `issue_key("ai", "chat", throttle_rate="5/min")`."""
+
+    def make(*scopes: str, **kwargs: object) -> IssuedKey:
+        return create_api_key(
+            name=kwargs.pop("name", "test site"),
+            scopes=list(scopes),
+            actor=Actor.system("tests"),
+            **kwargs,
+        )
+
+    return make
+
+
+@pytest.fixture
+def key_client(issue_key: Callable[..., IssuedKey]) -> Callable[..., APIClient]:
+    """An API client that sends a fresh key with the given scopes."""
+
+    def make(*scopes: str, **kwargs: object) -> APIClient:
+        issued = issue_key(*scopes, **kwargs)
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Api-Key {issued.secret}")
+        client.issued = issued
+        return client
+
+    return make
