@@ -187,6 +187,25 @@ CELERY_TIMEZONE = env_str("TIME_ZONE", "UTC")
 WORKER_HEARTBEAT_INTERVAL = env_int("WORKER_HEARTBEAT_INTERVAL", 15)
 WORKER_HEARTBEAT_MAX_AGE = env_int("WORKER_HEARTBEAT_MAX_AGE", 60)
 
+# --- The durable job queue --------------------------------------------------------------
+# Jobs a worker claims per query, and how long it holds them before they count as lost.
+JOBS_CLAIM_BATCH = env_int("JOBS_CLAIM_BATCH", 10)
+JOBS_LEASE_SECONDS = env_int("JOBS_LEASE_SECONDS", 120)
+# Seconds one wake-up keeps draining the queue before handing over to a fresh wake-up.
+JOBS_DRAIN_SECONDS = env_int("JOBS_DRAIN_SECONDS", 10)
+# At most this many wake-ups go out for one batch of jobs (or one dispatcher tick).
+JOBS_MAX_WAKEUPS = env_int("JOBS_MAX_WAKEUPS", 16)
+# How often beat dispatches due jobs and rescues jobs of dead workers.
+JOBS_TICK_SECONDS = env_int("JOBS_TICK_SECONDS", 1)
+# Completed jobs older than this many days are pruned (daily).
+JOBS_PRUNE_AFTER_DAYS = env_int("JOBS_PRUNE_AFTER_DAYS", 14)
+# Extra modules holding job handlers, beyond each app's jobs.py (plugins).
+JOBS_HANDLER_MODULES = env_list("JOBS_HANDLER_MODULES")
+CELERY_BEAT_SCHEDULE = {
+    "jobs.tick": {"task": "jobs.tick", "schedule": float(JOBS_TICK_SECONDS)},
+    "jobs.prune": {"task": "jobs.prune", "schedule": 24 * 3600.0},
+}
+
 # --- Auth, i18n, static ------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -270,6 +289,10 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "benchbarrier.api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "benchbarrier.api.errors.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+# JSON the API passes through untouched (user data, not API fields): no camelCase rewrite.
+JSON_CAMEL_CASE = {
+    "JSON_UNDERSCOREIZE": {"ignore_fields": ("payload", "result", "changes")},
 }
 # Requests per client (API key or staff user) and for the whole API, per period.
 API_THROTTLE_CLIENT_RATE = env_str("API_THROTTLE_CLIENT_RATE", "600/min")

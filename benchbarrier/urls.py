@@ -13,6 +13,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/", include("benchbarrier.api.urls")),
+    path("api/automation/", include("jobs.urls")),
     re_path(r"^api/", errors.json_not_found),
 ]
 

@@ -12,6 +12,7 @@ import os
 import uuid
 from collections.abc import Callable, Iterator
 from functools import cache
+from importlib import import_module
 
 import pytest
 from django.conf import settings as django_settings
@@ -20,8 +21,16 @@ from rest_framework.test import APIClient
 from benchbarrier import clock
 from benchbarrier.services.api_keys import IssuedKey, create_api_key
 from benchbarrier.services.audit import Actor
+from tests.processes import CeleryProcesses
 
 REQUIRE_INTEGRATION = os.environ.get("REQUIRE_INTEGRATION") == "1"
+TEST_HANDLERS = "tests.jobs.handlers"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Job handlers for tests: registered here, and in worker processes through
+    # JOBS_HANDLER_MODULES (see tests/processes.py).
+    import_module(TEST_HANDLERS)
 
 
 @cache
@@ -80,6 +89,14 @@ def _isolated_cache(settings: object) -> None:
 def _reset_clock() -> Iterator[None]:
     yield
     clock.reset()
+
+
+@pytest.fixture
+def celery_procs(tmp_path: object) -> Iterator[CeleryProcesses]:
+    """Real Celery worker/beat processes for this test; killed afterwards."""
+    procs = CeleryProcesses(tmp_path, django_settings.REDIS_URL)
+    yield procs
+    procs.stop_all()
 
 
 @pytest.fixture

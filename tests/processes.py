@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import socket
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -51,3 +53,51 @@ def wait_until(check: Callable[[], object], *, timeout: float, what: str) -> obj
                 return result
         time.sleep(0.25)
     raise AssertionError(f"timed out after {timeout}s waiting for {what} (last: {last_error})")
+
+
+class CeleryProcesses:
+    """Starts real `celery -A benchbarrier ...` processes against the test database and
+    Redis, with logs in tmp_path; `stop_all` kills whatever is left."""
+
+    def __init__(self, tmp_path: Path, redis_url: str) -> None:
+        self.tmp_path = tmp_path
+        self.redis_url = redis_url
+        self.procs: list[subprocess.Popen] = []
+
+    def start(self, *args: str, name: str, **env: str) -> subprocess.Popen:
+        full_env = process_env(
+            DATABASE_URL=subprocess_database_url(),
+            REDIS_URL=self.redis_url,
+            DATA_DIR=str(self.tmp_path),
+            WORKER_HEARTBEAT_INTERVAL="1",
+            JOBS_HANDLER_MODULES="tests.jobs.handlers",
+            **env,
+        )
+        log = (self.tmp_path / f"{name}.log").open("w")
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "benchbarrier", *args, "--loglevel=INFO"],
+            cwd=ROOT, env=full_env, stdout=log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        proc.log_path = self.tmp_path / f"{name}.log"
+        self.procs.append(proc)
+        return proc
+
+    def worker(self, name: str, *args: str, **env: str) -> subprocess.Popen:
+        return self.start("worker", "-n", f"{name}@%h", *args, name=name, **env)
+
+    def beat(self, **env: str) -> subprocess.Popen:
+        return self.start(
+            "beat", "--pidfile=", f"--schedule={self.tmp_path / 'beat-schedule'}", name="beat",
+            **env,
+        )  # fmt: skip
+
+    def stop_all(self) -> None:
+        for proc in self.procs:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait(10)
+
+    def logs(self) -> str:
+        return "\n".join(
+            f"--- {p.log_path.name}\n{p.log_path.read_text()[-3000:]}" for p in self.procs
+        )

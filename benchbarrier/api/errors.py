@@ -142,3 +142,11 @@ def json_server_error(request: HttpRequest) -> JsonResponse:
 
 def _camel(body: dict[str, Any]) -> dict[str, Any]:
     return {camel_case(key): value for key, value in body.items()}
+
+
+class Conflict(exceptions.APIException):
+    """The resource's current state does not allow the action (e.g. cancel a finished job)."""
+
+    status_code = 409
+    default_detail = "The resource's current state does not allow this."
+    default_code = "conflict"

@@ -1,0 +1,128 @@
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.contrib import admin, messages
+from django.db.models import Count, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.utils.html import format_html
+
+from benchbarrier.services.audit import Actor
+from jobs import services
+from jobs.models import Job, JobStatus
+
+STATUS_COLOURS = {
+    JobStatus.PENDING: "#666",
+    JobStatus.PROCESSING: "#0b62a4",
+    JobStatus.COMPLETED: "#2a7a2a",
+    JobStatus.FAILED: "#ba2121",
+    JobStatus.RETRYING: "#b36b00",
+    JobStatus.CANCELLED: "#999",
+}
+
+
+def pretty_json(value: Any) -> str:
+    return format_html("<pre>{}</pre>", json.dumps(value, indent=2, sort_keys=True, default=str))
+
+
+@admin.register(Job)
+class JobAdmin(admin.ModelAdmin):
+    change_list_template = "admin/jobs/job/change_list.html"
+    list_display = [
+        "id",
+        "job_type",
+        "coloured_status",
+        "priority",
+        "attempts_used",
+        "scheduled_for",
+        "completed_at",
+        "short_error",
+    ]
+    list_filter = ["status", "job_type", "created_at"]
+    search_fields = ["=id", "=idempotency_key"]
+    date_hierarchy = "created_at"
+    actions = ["retry_jobs", "cancel_jobs"]
+    fieldsets = [
+        (None, {"fields": ["id", "job_type", "coloured_status", "priority", "idempotency_key"]}),
+        ("Timing", {"fields": ["created_at", "scheduled_for", "started_at", "completed_at"]}),
+        ("Attempts", {"fields": ["attempts", "max_attempts", "locked_by", "lease_expires_at"]}),
+        ("Data", {"fields": ["payload_pretty", "result_pretty"]}),
+        ("Errors", {"fields": ["error_message", "traceback_pretty", "error_history_pretty"]}),
+    ]
+    readonly_fields = [
+        "id", "job_type", "coloured_status", "priority", "idempotency_key", "created_at",
+        "scheduled_for", "started_at", "completed_at", "attempts", "max_attempts", "locked_by",
+        "lease_expires_at", "payload_pretty", "result_pretty", "error_message",
+        "traceback_pretty", "error_history_pretty",
+    ]  # fmt: skip
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        counts = dict(Job.objects.values_list("status").annotate(n=Count("id")).order_by())
+        extra_context = {
+            **(extra_context or {}),
+            "status_counts": [
+                (status.value, status.label, counts.get(status.value, 0), STATUS_COLOURS[status])
+                for status in JobStatus
+            ],
+        }
+        return super().changelist_view(request, extra_context)
+
+    @admin.display(description="status", ordering="status")
+    def coloured_status(self, job: Job) -> str:
+        return format_html(
+            '<strong style="color:{}">{}</strong>', STATUS_COLOURS[job.status], job.status
+        )
+
+    @admin.display(description="attempts")
+    def attempts_used(self, job: Job) -> str:
+        return f"{job.attempts}/{job.max_attempts}"
+
+    @admin.display(description="error")
+    def short_error(self, job: Job) -> str:
+        return (job.error_message[:80] + "…") if len(job.error_message) > 80 else job.error_message
+
+    @admin.display(description="payload")
+    def payload_pretty(self, job: Job) -> str:
+        return pretty_json(job.payload)
+
+    @admin.display(description="result")
+    def result_pretty(self, job: Job) -> str:
+        return pretty_json(job.result)
+
+    @admin.display(description="traceback")
+    def traceback_pretty(self, job: Job) -> str:
+        return format_html("<pre>{}</pre>", job.traceback or "—")
+
+    @admin.display(description="error history")
+    def error_history_pretty(self, job: Job) -> str:
+        return pretty_json(job.error_history)
+
+    @admin.action(description="Retry selected failed or cancelled jobs")
+    def retry_jobs(self, request: HttpRequest, queryset: QuerySet) -> None:
+        self._apply(request, queryset, services.retry_job, "retried")
+
+    @admin.action(description="Cancel selected pending or retrying jobs")
+    def cancel_jobs(self, request: HttpRequest, queryset: QuerySet) -> None:
+        self._apply(request, queryset, services.cancel_job, "cancelled")
+
+    def _apply(self, request: HttpRequest, queryset: QuerySet, action: Any, verb: str) -> None:
+        done, refused = 0, []
+        for job in queryset:
+            try:
+                action(job=job, actor=Actor.from_request(request), request=request)
+                done += 1
+            except services.JobStateError as exc:
+                refused.append(str(exc))
+        if done:
+            self.message_user(request, f"{done} job(s) {verb}.", messages.SUCCESS)
+        for reason in refused[:10]:
+            self.message_user(request, reason, messages.WARNING)

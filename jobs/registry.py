@@ -1,0 +1,87 @@
+"""The job handler registry: which function runs each job type.
+
+Each app registers its handlers in its own `jobs.py`, found at start-up like `admin.py`:
+
+    @job_handler("email.send", max_attempts=5, retry_delay=timedelta(minutes=1),
+                 schema={"type": "object", "required": ["deliveryId"]})
+    def send_email(job: Job) -> dict | None: ...
+
+A handler gets the claimed Job and returns a JSON-able result (or None). Raising
+`PermanentJobError` fails the job at once; any other exception retries it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from jsonschema import Draft202012Validator
+
+Handler = Callable[..., Any]
+
+
+class JobTypeUnknown(LookupError):
+    def __init__(self, job_type: str) -> None:
+        self.job_type = job_type
+        super().__init__(f'unknown job type "{job_type}"')
+
+
+class PermanentJobError(Exception):
+    """A failure that retrying cannot fix (bad data, a refused request)."""
+
+
+@dataclass(frozen=True)
+class JobHandler:
+    job_type: str
+    func: Handler
+    max_attempts: int = 3
+    retry_delay: timedelta = timedelta(seconds=30)
+    timeout: timedelta = timedelta(seconds=60)
+    schema: dict[str, Any] | None = None
+    validator: Draft202012Validator | None = field(default=None, compare=False)
+
+
+_handlers: dict[str, JobHandler] = {}
+
+
+def job_handler(
+    job_type: str,
+    *,
+    max_attempts: int = 3,
+    retry_delay: timedelta = timedelta(seconds=30),
+    timeout: timedelta = timedelta(seconds=60),
+    schema: dict[str, Any] | None = None,
+) -> Callable[[Handler], Handler]:
+    """Register `func` as the handler of `job_type` (a type may be registered once)."""
+
+    def register(func: Handler) -> Handler:
+        existing = _handlers.get(job_type)
+        if existing is not None and existing.func is not func:
+            raise ValueError(f'job type "{job_type}" already has a handler: {existing.func}')
+        if schema is not None:
+            Draft202012Validator.check_schema(schema)
+        _handlers[job_type] = JobHandler(
+            job_type=job_type,
+            func=func,
+            max_attempts=max_attempts,
+            retry_delay=retry_delay,
+            timeout=timeout,
+            schema=schema,
+            validator=Draft202012Validator(schema) if schema is not None else None,
+        )
+        return func
+
+    return register
+
+
+def get_handler(job_type: str) -> JobHandler:
+    try:
+        return _handlers[job_type]
+    except KeyError:
+        raise JobTypeUnknown(job_type) from None
+
+
+def registered_types() -> list[str]:
+    return sorted(_handlers)

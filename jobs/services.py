@@ -1,0 +1,242 @@
+"""Putting jobs on the queue and changing them by hand: enqueue, cancel, retry, prune.
+
+Enqueueing is an INSERT in the caller's transaction; the wake-up to the workers goes out
+only when that transaction commits, so a job exists if and only if the business change
+that wanted it committed.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from jsonschema.exceptions import best_match
+
+from benchbarrier import clock
+from benchbarrier.services.audit import Actor, record_audit
+from jobs.models import WAITING_STATUSES, Job, JobStatus
+from jobs.registry import JobTypeUnknown, get_handler
+
+
+class JobValidationError(ValueError):
+    """A job that cannot be created; `field` is the camelCase input at fault."""
+
+    def __init__(self, field: str, message: str) -> None:
+        self.field = field
+        super().__init__(message)
+
+
+class JobStateError(Exception):
+    """An action that the job's current status does not allow (API: 409)."""
+
+
+@dataclass
+class JobSpec:
+    job_type: str
+    payload: dict[str, Any] = field(default_factory=dict)
+    priority: int = 0
+    scheduled_for: datetime | None = None
+    max_attempts: int | None = None
+    idempotency_key: str | None = None
+
+
+def validate_job(spec: JobSpec) -> None:
+    """Refuse a job that no worker could run: unknown type, payload off its schema,
+    nonsensical attempts. Raises JobValidationError naming the field."""
+    try:
+        handler = get_handler(spec.job_type)
+    except JobTypeUnknown as exc:
+        raise JobValidationError(
+            "jobType", f"{exc}; registered types are listed in the API docs"
+        ) from None
+    if not isinstance(spec.payload, dict):
+        raise JobValidationError("payload", "must be a JSON object")
+    if handler.validator is not None:
+        error = best_match(handler.validator.iter_errors(spec.payload))
+        if error is not None:
+            path = "".join(
+                f"[{part}]" if isinstance(part, int) else f".{part}"
+                for part in error.absolute_path
+            )
+            raise JobValidationError(f"payload{path}", error.message)
+    if spec.max_attempts is not None and spec.max_attempts < 1:
+        raise JobValidationError("maxAttempts", "must be at least 1")
+
+
+def _build(spec: JobSpec, now: datetime) -> Job:
+    validate_job(spec)
+    handler = get_handler(spec.job_type)
+    return Job(
+        job_type=spec.job_type,
+        payload=spec.payload,
+        priority=spec.priority,
+        scheduled_for=spec.scheduled_for or now,
+        max_attempts=spec.max_attempts or handler.max_attempts,
+        idempotency_key=spec.idempotency_key or None,
+        created_at=now,
+    )
+
+
+def enqueue(
+    *,
+    job_type: str,
+    payload: dict[str, Any] | None = None,
+    priority: int = 0,
+    scheduled_for: datetime | None = None,
+    max_attempts: int | None = None,
+    idempotency_key: str | None = None,
+    actor: Actor | None = None,
+    request: Any = None,
+) -> tuple[Job, bool]:
+    """Add one job; returns (job, created). A repeated idempotency key returns the job
+    that key made first, unchanged, with created=False."""
+    spec = JobSpec(job_type, payload or {}, priority, scheduled_for, max_attempts, idempotency_key)
+    now = clock.now()
+    job = _build(spec, now)
+    if idempotency_key:
+        existing = Job.objects.filter(idempotency_key=idempotency_key).first()
+        if existing is not None:
+            return existing, False
+    try:
+        with transaction.atomic():
+            job.save(force_insert=True)
+            if actor is not None or request is not None:
+                record_audit(
+                    action="job.enqueued",
+                    target=job,
+                    changes={"jobType": job.job_type, "priority": job.priority},
+                    actor=actor,
+                    request=request,
+                )
+    except IntegrityError:
+        if idempotency_key:
+            return Job.objects.get(idempotency_key=idempotency_key), False
+        raise
+    _wake_on_commit(1 if job.scheduled_for <= now else 0)
+    return job, True
+
+
+def enqueue_many(
+    specs: list[JobSpec], *, actor: Actor | None = None, request: Any = None
+) -> list[Job]:
+    """Add many jobs in one INSERT with one wake-up per claim batch (not one per job).
+
+    All or nothing: every spec is validated first; the first invalid one raises
+    JobValidationError with `index`. Specs whose idempotency key already exists return
+    the existing job in their place.
+    """
+    now = clock.now()
+    built: list[Job] = []
+    for index, spec in enumerate(specs):
+        try:
+            built.append(_build(spec, now))
+        except JobValidationError as exc:
+            exc.index = index
+            raise
+    keys = [job.idempotency_key for job in built if job.idempotency_key]
+    existing = {j.idempotency_key: j for j in Job.objects.filter(idempotency_key__in=keys)}
+    fresh, seen = [], set()
+    for job in built:
+        if job.idempotency_key in existing or job.idempotency_key in seen:
+            continue
+        if job.idempotency_key:
+            seen.add(job.idempotency_key)
+        fresh.append(job)
+    with transaction.atomic():
+        Job.objects.bulk_create(fresh, batch_size=2000)
+        if actor is not None or request is not None:
+            record_audit(
+                action="job.bulk_enqueued",
+                changes={"count": len(fresh), "types": sorted({j.job_type for j in fresh})},
+                actor=actor,
+                request=request,
+            )
+    _wake_on_commit(sum(1 for job in fresh if job.scheduled_for <= now))
+    by_key = {j.idempotency_key: j for j in fresh if j.idempotency_key}
+    return [
+        existing.get(job.idempotency_key) or by_key.get(job.idempotency_key, job)
+        if job.idempotency_key
+        else job
+        for job in built
+    ]
+
+
+def wakeups_for(due_count: int) -> int:
+    """How many wake-ups `due_count` due jobs deserve: one per claim batch, capped."""
+    if due_count <= 0:
+        return 0
+    return min(math.ceil(due_count / settings.JOBS_CLAIM_BATCH), settings.JOBS_MAX_WAKEUPS)
+
+
+def wake_workers(count: int) -> None:
+    """Send `count` wake-up messages. Losing them is harmless: the beat tick re-sends."""
+    from jobs.tasks import run_jobs
+
+    for _ in range(count):
+        run_jobs.apply_async()
+
+
+def _wake_on_commit(due_count: int) -> None:
+    count = wakeups_for(due_count)
+    if count:
+        transaction.on_commit(lambda: wake_workers(count))
+
+
+def cancel_job(*, job: Job, actor: Actor, request: Any = None) -> Job:
+    """Cancel a pending or retrying job so it never runs. Raises JobStateError otherwise."""
+    with transaction.atomic():
+        updated = Job.objects.filter(pk=job.pk, status__in=WAITING_STATUSES).update(
+            status=JobStatus.CANCELLED, completed_at=clock.now()
+        )
+        job.refresh_from_db()
+        if not updated:
+            raise JobStateError(
+                f"Job {job.pk} is {job.status}; only pending or retrying jobs can be cancelled."
+            )
+        record_audit(action="job.cancelled", target=job, actor=actor, request=request)
+    return job
+
+
+def retry_job(*, job: Job, actor: Actor, request: Any = None) -> Job:
+    """Run a failed or cancelled job again now, keeping its attempts and error history
+    (it gets one more attempt). Raises JobStateError for any other status."""
+    now = clock.now()
+    with transaction.atomic():
+        locked = Job.objects.select_for_update().get(pk=job.pk)
+        if locked.status not in (JobStatus.FAILED, JobStatus.CANCELLED):
+            raise JobStateError(
+                f"Job {job.pk} is {locked.status}; only failed or cancelled jobs can be retried."
+            )
+        locked.status = JobStatus.PENDING
+        locked.scheduled_for = now
+        locked.completed_at = None
+        locked.max_attempts = max(locked.max_attempts, locked.attempts + 1)
+        locked.save(update_fields=["status", "scheduled_for", "completed_at", "max_attempts"])
+        record_audit(
+            action="job.retried",
+            target=locked,
+            changes={"attempts": locked.attempts, "maxAttempts": locked.max_attempts},
+            actor=actor,
+            request=request,
+        )
+    _wake_on_commit(1)
+    job.refresh_from_db()
+    return job
+
+
+def prune_completed_jobs(*, older_than: timedelta | None = None) -> int:
+    """Delete completed jobs finished more than `older_than` ago (default
+    JOBS_PRUNE_AFTER_DAYS). Failed and cancelled jobs stay for inspection."""
+    age = older_than if older_than is not None else timedelta(days=settings.JOBS_PRUNE_AFTER_DAYS)
+    deleted, _ = Job.objects.filter(
+        status=JobStatus.COMPLETED, completed_at__lt=clock.now() - age
+    ).delete()
+    if deleted:
+        record_audit(
+            action="job.pruned", changes={"deleted": deleted}, actor=Actor.system("jobs.prune")
+        )
+    return deleted

@@ -1,0 +1,101 @@
+from __future__ import annotations
+
+import django_filters
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.pagination import CursorPagination
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from benchbarrier.api.errors import Conflict
+from benchbarrier.models import Scope
+from benchbarrier.services.audit import Actor
+from jobs import services
+from jobs.models import Job, JobStatus
+from jobs.serializers import BulkCreateJobsSerializer, CreateJobSerializer, JobSerializer
+
+
+class JobFilter(django_filters.FilterSet):
+    status = django_filters.MultipleChoiceFilter(choices=JobStatus.choices)
+    job_type = django_filters.CharFilter()
+    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+
+    class Meta:
+        model = Job
+        fields: list[str] = []
+
+
+class JobPagination(CursorPagination):
+    ordering = "-created_at"
+    page_size = 50
+    page_size_query_param = "pageSize"
+    max_page_size = 500
+
+
+class JobViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    """The durable job queue (scope `automation`)."""
+
+    required_scope = Scope.AUTOMATION
+    queryset = Job.objects.all()
+    serializer_class = JobSerializer
+    filterset_class = JobFilter
+    pagination_class = JobPagination
+    search_fields: list[str] = []
+    ordering_fields: list[str] = []
+
+    @extend_schema(request=CreateJobSerializer, responses={201: JobSerializer, 200: JobSerializer})
+    def create(self, request: Request) -> Response:
+        """Enqueue a job. A repeated `idempotencyKey` answers 200 with the first job."""
+        params = CreateJobSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        spec = params.validated_data["spec"]
+        job, created = services.enqueue(
+            **vars(spec), actor=Actor.from_request(request), request=request
+        )
+        return Response(
+            JobSerializer(job).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
+
+    @extend_schema(request=BulkCreateJobsSerializer, responses={201: JobSerializer(many=True)})
+    @action(detail=False, methods=["post"])
+    def bulk(self, request: Request) -> Response:
+        """Enqueue up to 1,000 jobs at once: all or nothing, errors name `jobs[i].field`."""
+        params = BulkCreateJobsSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        jobs = services.enqueue_many(
+            [item["spec"] for item in params.validated_data["jobs"]],
+            actor=Actor.from_request(request),
+            request=request,
+        )
+        return Response(JobSerializer(jobs, many=True).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses={200: JobSerializer})
+    @action(detail=True, methods=["post"])
+    def retry(self, request: Request, pk: str) -> Response:
+        """Run a failed or cancelled job again (409 for any other status)."""
+        try:
+            job = services.retry_job(
+                job=self.get_object(), actor=Actor.from_request(request), request=request
+            )
+        except services.JobStateError as exc:
+            raise Conflict(str(exc)) from None
+        return Response(JobSerializer(job).data)
+
+    @extend_schema(responses={200: JobSerializer})
+    def destroy(self, request: Request, pk: str) -> Response:
+        """Cancel a pending or retrying job (409 for any other status). The row stays."""
+        try:
+            job = services.cancel_job(
+                job=self.get_object(), actor=Actor.from_request(request), request=request
+            )
+        except services.JobStateError as exc:
+            raise Conflict(str(exc)) from None
+        return Response(JobSerializer(job).data)
