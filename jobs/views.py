@@ -30,7 +30,7 @@ class JobFilter(django_filters.FilterSet):
 class JobPagination(CursorPagination):
     ordering = "-created_at"
     page_size = 50
-    page_size_query_param = "pageSize"
+    page_size_query_param = "page_size"  # pageSize on the wire (CamelCaseMiddleWare)
     max_page_size = 500
 
 

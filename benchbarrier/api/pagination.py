@@ -4,5 +4,5 @@ from rest_framework.pagination import PageNumberPagination
 
 
 class Pagination(PageNumberPagination):
-    page_size_query_param = "pageSize"
+    page_size_query_param = "page_size"  # pageSize on the wire (CamelCaseMiddleWare)
     max_page_size = 500
