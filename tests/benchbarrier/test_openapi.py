@@ -11,6 +11,11 @@ def test_schema_generates_without_warnings_and_validates(tmp_path):
     schema = yaml.safe_load(out.read_text())
     assert "/api/keys" in schema["paths"]
     assert "/api/keys/{prefix}/rotate" in schema["paths"]
+    assert {
+        "/api/automation/jobs",
+        "/api/automation/jobs/bulk",
+        "/api/automation/jobs/{id}/retry",
+    } <= set(schema["paths"])
     assert schema["components"]["securitySchemes"]["ApiKeyAuth"]["name"] == "Authorization"
     key = schema["components"]["schemas"]["APIKey"]["properties"]
     assert {"throttleRate", "expiresAt", "lastUsedAt"} <= set(key)

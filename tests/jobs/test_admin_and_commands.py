@@ -66,7 +66,7 @@ def test_enqueue_command(capsys):
     call_command("enqueue", "test.greet", "--payload", '{"email": "a@example.com"}', stdout=out)
     assert "Enqueued test.greet job" in out.getvalue()
     assert Job.objects.get().payload == {"email": "a@example.com"}
-    with pytest.raises(CommandError, match="Registered types: .*jobs.noop"):
+    with pytest.raises(CommandError, match=r"Registered types: .*jobs\.noop"):
         call_command("enqueue", "nope")
     with pytest.raises(CommandError, match="--payload is not valid JSON"):
         call_command("enqueue", "jobs.noop", "--payload", "{oops")
