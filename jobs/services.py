@@ -7,6 +7,7 @@ that wanted it committed.
 
 from __future__ import annotations
 
+import logging
 import math
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -20,6 +21,8 @@ from benchbarrier import clock
 from benchbarrier.services.audit import Actor, record_audit
 from jobs.models import WAITING_STATUSES, Job, JobStatus
 from jobs.registry import JobTypeUnknown, get_handler
+
+logger = logging.getLogger(__name__)
 
 
 class JobValidationError(ValueError):
@@ -173,11 +176,16 @@ def wakeups_for(due_count: int) -> int:
 
 
 def wake_workers(count: int) -> None:
-    """Send `count` wake-up messages. Losing them is harmless: the beat tick re-sends."""
+    """Send `count` wake-up messages. Losing them is harmless (the beat tick wakes
+    workers for every due job), so a broker outage is logged, not raised: the jobs are
+    already committed and the caller's request must not fail for it."""
     from jobs.tasks import run_jobs
 
-    for _ in range(count):
-        run_jobs.apply_async()
+    try:
+        for _ in range(count):
+            run_jobs.apply_async()
+    except Exception:
+        logger.warning("could not send %d wake-up(s); the beat tick will", count, exc_info=True)
 
 
 def _wake_on_commit(due_count: int) -> None:

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import django_filters
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
@@ -81,21 +83,16 @@ class JobViewSet(
     @action(detail=True, methods=["post"])
     def retry(self, request: Request, pk: str) -> Response:
         """Run a failed or cancelled job again (409 for any other status)."""
-        try:
-            job = services.retry_job(
-                job=self.get_object(), actor=Actor.from_request(request), request=request
-            )
-        except services.JobStateError as exc:
-            raise Conflict(str(exc)) from None
-        return Response(JobSerializer(job).data)
+        return self._change_state(request, services.retry_job)
 
     @extend_schema(responses={200: JobSerializer})
     def destroy(self, request: Request, pk: str) -> Response:
         """Cancel a pending or retrying job (409 for any other status). The row stays."""
+        return self._change_state(request, services.cancel_job)
+
+    def _change_state(self, request: Request, change: Callable[..., Job]) -> Response:
         try:
-            job = services.cancel_job(
-                job=self.get_object(), actor=Actor.from_request(request), request=request
-            )
+            job = change(job=self.get_object(), actor=Actor.from_request(request), request=request)
         except services.JobStateError as exc:
             raise Conflict(str(exc)) from None
         return Response(JobSerializer(job).data)

@@ -16,6 +16,7 @@ from importlib import import_module
 
 import pytest
 from django.conf import settings as django_settings
+from django.test import Client
 from rest_framework.test import APIClient
 
 from benchbarrier import clock
@@ -97,6 +98,15 @@ def celery_procs(tmp_path: object) -> Iterator[CeleryProcesses]:
     procs = CeleryProcesses(tmp_path, django_settings.REDIS_URL)
     yield procs
     procs.stop_all()
+
+
+@pytest.fixture
+def staff_client(client: Client, db: None) -> Client:
+    """A Django test client logged in as a staff superuser (admin pages)."""
+    from tests.benchbarrier.factories import StaffFactory
+
+    client.force_login(StaffFactory())
+    return client
 
 
 @pytest.fixture

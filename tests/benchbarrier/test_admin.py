@@ -5,15 +5,8 @@ from django.urls import reverse
 
 from benchbarrier.models import APIKey, AuditLogEntry
 from benchbarrier.services.audit import Actor, record_audit
-from tests.benchbarrier.factories import StaffFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def staff_client(client):
-    client.force_login(StaffFactory())
-    return client
 
 
 def test_admin_is_branded_and_needs_a_staff_login(client):

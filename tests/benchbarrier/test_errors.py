@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from benchbarrier.models import APIKey
+from tests.api_errors import error_fields
 
 pytestmark = pytest.mark.django_db
 
@@ -12,10 +13,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def admin_client(key_client):
     return key_client("admin")
-
-
-def _fields(response):
-    return {e["field"]: e["code"] for e in response.json()["errors"]}
 
 
 def test_malformed_json_is_400_saying_so(admin_client):
@@ -33,7 +30,7 @@ def test_missing_required_fields_are_named(admin_client):
     response = admin_client.post("/api/keys", {}, format="json")
     assert response.status_code == 400
     assert response.json()["code"] == "invalid"
-    assert _fields(response) == {"name": "required", "scopes": "required"}
+    assert error_fields(response) == {"name": "required", "scopes": "required"}
 
 
 def test_wrong_types_are_named_in_camel_case(admin_client):
@@ -43,7 +40,7 @@ def test_wrong_types_are_named_in_camel_case(admin_client):
         format="json",
     )
     assert response.status_code == 400
-    assert _fields(response) == {
+    assert error_fields(response) == {
         "scopes": "not_a_list",
         "throttleRate": "invalid",
         "expiresAt": "invalid",
@@ -65,7 +62,7 @@ def test_errors_inside_lists_carry_the_index(admin_client):
     response = admin_client.post(
         "/api/keys", {"name": "shop", "scopes": ["ai", "everything"]}, format="json"
     )
-    assert _fields(response) == {"scopes[1]": "invalid_choice"}
+    assert error_fields(response) == {"scopes[1]": "invalid_choice"}
     assert response.json()["message"].startswith("scopes[1]: ")
 
 

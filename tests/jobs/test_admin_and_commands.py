@@ -9,15 +9,8 @@ from django.urls import reverse
 from jobs import runner
 from jobs.models import Job, JobStatus
 from jobs.services import enqueue
-from tests.benchbarrier.factories import StaffFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def staff_client(client):
-    client.force_login(StaffFactory())
-    return client
 
 
 def test_job_list_shows_counts_filters_and_search(staff_client):

@@ -6,6 +6,7 @@ from benchbarrier.models import AuditLogEntry
 from jobs import runner
 from jobs.models import Job, JobStatus
 from jobs.services import enqueue
+from tests.api_errors import error_fields
 
 pytestmark = pytest.mark.django_db
 
@@ -13,10 +14,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def client(key_client):
     return key_client("automation")
-
-
-def _fields(response):
-    return {e["field"]: e["code"] for e in response.json()["errors"]}
 
 
 def test_create_job_keeps_the_payload_as_sent(client):
@@ -68,7 +65,7 @@ def test_a_repeated_idempotency_key_answers_200_with_the_first_job(client):
 def test_bad_input_is_400_naming_the_field_and_inserts_nothing(client, body, field, code):
     response = client.post("/api/automation/jobs", body, format="json")
     assert response.status_code == 400
-    assert _fields(response) == {field: code}
+    assert error_fields(response) == {field: code}
     assert not Job.objects.exists()
 
 
@@ -84,7 +81,10 @@ def test_bulk_create_is_all_or_nothing_with_per_item_errors(client):
     ]
     response = client.post("/api/automation/jobs/bulk", {"jobs": jobs}, format="json")
     assert response.status_code == 400
-    assert _fields(response) == {"jobs[3].jobType": "invalid", "jobs[4].maxAttempts": "min_value"}
+    assert error_fields(response) == {
+        "jobs[3].jobType": "invalid",
+        "jobs[4].maxAttempts": "min_value",
+    }
     assert not Job.objects.exists()
     ok = client.post("/api/automation/jobs/bulk", {"jobs": jobs[:3]}, format="json")
     assert ok.status_code == 201
@@ -97,7 +97,7 @@ def test_bulk_create_refuses_more_than_1000(client):
         "/api/automation/jobs/bulk", {"jobs": [{"jobType": "jobs.noop"}] * 1001}, format="json"
     )
     assert response.status_code == 400
-    assert _fields(response) == {"jobs": "max_length"}
+    assert error_fields(response) == {"jobs": "max_length"}
 
 
 def test_list_filters_and_cursor_pages(client):
