@@ -158,7 +158,7 @@ else:
     for _folder in ("queue", "control", "processed"):
         (_BROKER_DIR / _folder).mkdir(parents=True, exist_ok=True)
     (DATA_DIR / "results").mkdir(parents=True, exist_ok=True)
-    CELERY_BROKER_URL = "filesystem://"
+    CELERY_BROKER_URL = "filesystem://localhost/"
     CELERY_RESULT_BACKEND = f"file://{DATA_DIR / 'results'}"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_BROKER_DIR / "queue"),
@@ -329,5 +329,12 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # Wake-ups and the per-second jobs tick would fill the log with "received" and
+        # "succeeded" lines; job outcomes live in the job_queue table and the admin.
+        "celery.worker.strategy": {"level": env_str("CELERY_TASK_LOG_LEVEL", "WARNING")},
+        "celery.app.trace": {"level": env_str("CELERY_TASK_LOG_LEVEL", "WARNING")},
+        "celery.beat": {"level": env_str("CELERY_TASK_LOG_LEVEL", "WARNING")},
+    },
 }
