@@ -196,8 +196,10 @@ def record_failure(
     used up (or the error is permanent): error and traceback kept, `job_failed` sent."""
     now = clock.now()
     message = f"{type(exc).__name__}: {exc}"
-    history = [*job.error_history, {"attempt": job.attempts, "error": message, "at": now}]
     final = permanent or handler is None or job.attempts >= job.max_attempts
+    retry_at = None if final else now + retry_delay(handler, job.attempts)
+    entry = {"attempt": job.attempts, "error": message, "at": now, "retryAt": retry_at}
+    history = [*job.error_history, entry]
     fields = {
         "error_message": message,
         "traceback": "".join(traceback.format_exception(exc)),
@@ -207,9 +209,7 @@ def record_failure(
     if final:
         fields.update(status=JobStatus.FAILED, completed_at=now)
     else:
-        fields.update(
-            status=JobStatus.RETRYING, scheduled_for=now + retry_delay(handler, job.attempts)
-        )
+        fields.update(status=JobStatus.RETRYING, scheduled_for=retry_at)
     with transaction.atomic():
         updated = Job.objects.filter(
             id=job.id, locked_by=worker, status=JobStatus.PROCESSING

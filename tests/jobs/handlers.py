@@ -48,14 +48,14 @@ def sleep(job: Job) -> dict:
     return {"attempt": job.attempts}
 
 
-@job_handler("test.flaky", max_attempts=3, retry_delay=timedelta(seconds=10))
+@job_handler("test.flaky", max_attempts=3, retry_delay=timedelta(seconds=1))
 def flaky(job: Job) -> dict:
     if job.attempts <= job.payload["failures"]:
         raise RuntimeError(f"planned failure {job.attempts}")
     return {"succeededOnAttempt": job.attempts}
 
 
-@job_handler("test.broken", max_attempts=2, retry_delay=timedelta(seconds=5))
+@job_handler("test.broken", max_attempts=2, retry_delay=timedelta(seconds=1))
 def broken(job: Job) -> None:
     raise ValueError("this handler always fails")
 

@@ -112,8 +112,8 @@ def test_a_flaky_job_retries_with_growing_delays_then_completes():
     job.refresh_from_db()
     assert job.status == JobStatus.COMPLETED and job.attempts == 3
     assert job.result == {"succeededOnAttempt": 3}
-    assert timedelta(seconds=10) <= delays[0] <= timedelta(seconds=12.5)
-    assert timedelta(seconds=20) <= delays[1] <= timedelta(seconds=25)
+    assert timedelta(seconds=1) <= delays[0] <= timedelta(seconds=1.25)
+    assert timedelta(seconds=2) <= delays[1] <= timedelta(seconds=2.5)
     assert [e["error"] for e in job.error_history] == [
         "RuntimeError: planned failure 1",
         "RuntimeError: planned failure 2",

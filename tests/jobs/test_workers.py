@@ -5,14 +5,14 @@ from __future__ import annotations
 import os
 import signal
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 import redis
 from django.conf import settings
 
 from benchbarrier import clock
-from benchbarrier.models import WorkerHeartbeat
+from benchbarrier.models import AuditLogEntry, WorkerHeartbeat
 from jobs.models import Job, JobStatus
 from jobs.services import JobSpec, enqueue, enqueue_many
 from tests.jobs.handlers import ensure_runs_table, runs
@@ -113,3 +113,31 @@ def test_a_scheduled_job_waits_for_its_time(celery_procs):
     job.refresh_from_db()
     assert job.started_at >= due
     assert job.started_at - due < timedelta(seconds=3), "soon after its time"
+
+
+def test_retries_back_off_then_succeed_or_fail_for_good(celery_procs):
+    celery_procs.worker("w1", "--concurrency=2")
+    celery_procs.beat()
+    wait_for_workers(1)
+    flaky, _ = enqueue(job_type="test.flaky", payload={"failures": 2})
+    broken, _ = enqueue(job_type="test.broken")
+    wait_until(
+        lambda: Job.objects.filter(status__in=["completed", "failed"]).count() == 2,
+        timeout=60,
+        what="both jobs to finish",
+    )
+    flaky.refresh_from_db()
+    broken.refresh_from_db()
+    assert flaky.status == JobStatus.COMPLETED
+    assert flaky.attempts == 3
+    delays = [
+        datetime.fromisoformat(e["retryAt"]) - datetime.fromisoformat(e["at"])
+        for e in flaky.error_history
+    ]
+    assert timedelta(seconds=1) <= delays[0] <= timedelta(seconds=1.25)
+    assert timedelta(seconds=2) <= delays[1] <= timedelta(seconds=2.5)
+    assert broken.status == JobStatus.FAILED
+    assert broken.attempts == 2
+    assert broken.error_message == "ValueError: this handler always fails"
+    assert "Traceback" in broken.traceback
+    assert AuditLogEntry.objects.filter(action="job.failed", target_id=str(broken.pk)).exists()
