@@ -26,9 +26,9 @@ class HeartbeatStep(bootsteps.StartStopStep):
         self.tref = None
 
     def start(self, worker: Any) -> None:
-        self._beat(worker, starting=True)
+        self._record(worker, starting=True)
         self.tref = worker.timer.call_repeatedly(
-            settings.WORKER_HEARTBEAT_INTERVAL, self._beat, (worker,), priority=10
+            settings.WORKER_HEARTBEAT_INTERVAL, self._record, (worker,), priority=10
         )
 
     def stop(self, worker: Any) -> None:
@@ -36,9 +36,6 @@ class HeartbeatStep(bootsteps.StartStopStep):
             self.tref.cancel()
             self.tref = None
         self._record(worker, stopped=True)
-
-    def _beat(self, worker: Any, starting: bool = False) -> None:
-        self._record(worker, starting=starting)
 
     def _record(self, worker: Any, starting: bool = False, stopped: bool = False) -> None:
         from benchbarrier.services.workers import record_worker_heartbeat, record_worker_stopped

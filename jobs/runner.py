@@ -26,7 +26,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, QuerySet
 
 from benchbarrier import clock
 from benchbarrier.services.audit import Actor, record_audit
@@ -49,7 +49,8 @@ def worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def due_jobs():
+def due_jobs() -> QuerySet[Job]:
+    """Waiting jobs whose time has come."""
     return Job.objects.filter(status__in=WAITING_STATUSES, scheduled_for__lte=clock.now())
 
 

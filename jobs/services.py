@@ -20,7 +20,7 @@ from jsonschema.exceptions import best_match
 from benchbarrier import clock
 from benchbarrier.services.audit import Actor, record_audit
 from jobs.models import WAITING_STATUSES, Job, JobStatus
-from jobs.registry import JobTypeUnknown, get_handler
+from jobs.registry import JobHandler, JobTypeUnknown, get_handler
 
 logger = logging.getLogger(__name__)
 
@@ -47,9 +47,10 @@ class JobSpec:
     idempotency_key: str | None = None
 
 
-def validate_job(spec: JobSpec) -> None:
+def validate_job(spec: JobSpec) -> JobHandler:
     """Refuse a job that no worker could run: unknown type, payload off its schema,
-    nonsensical attempts. Raises JobValidationError naming the field."""
+    nonsensical attempts. Raises JobValidationError naming the field; returns the
+    handler that will run it."""
     try:
         handler = get_handler(spec.job_type)
     except JobTypeUnknown as exc:
@@ -68,11 +69,11 @@ def validate_job(spec: JobSpec) -> None:
             raise JobValidationError(f"payload{path}", error.message)
     if spec.max_attempts is not None and spec.max_attempts < 1:
         raise JobValidationError("maxAttempts", "must be at least 1")
+    return handler
 
 
 def _build(spec: JobSpec, now: datetime) -> Job:
-    validate_job(spec)
-    handler = get_handler(spec.job_type)
+    handler = validate_job(spec)
     return Job(
         job_type=spec.job_type,
         payload=spec.payload,
@@ -141,13 +142,14 @@ def enqueue_many(
             exc.index = index
             raise
     keys = [job.idempotency_key for job in built if job.idempotency_key]
-    existing = {j.idempotency_key: j for j in Job.objects.filter(idempotency_key__in=keys)}
-    fresh, seen = [], set()
+    # The job each key stands for: the stored one, else the first of this batch.
+    by_key = {j.idempotency_key: j for j in Job.objects.filter(idempotency_key__in=keys)}
+    fresh = []
     for job in built:
-        if job.idempotency_key in existing or job.idempotency_key in seen:
-            continue
         if job.idempotency_key:
-            seen.add(job.idempotency_key)
+            if job.idempotency_key in by_key:
+                continue
+            by_key[job.idempotency_key] = job
         fresh.append(job)
     with transaction.atomic():
         Job.objects.bulk_create(fresh, batch_size=2000)
@@ -159,13 +161,7 @@ def enqueue_many(
                 request=request,
             )
     _wake_on_commit(sum(1 for job in fresh if job.scheduled_for <= now))
-    by_key = {j.idempotency_key: j for j in fresh if j.idempotency_key}
-    return [
-        existing.get(job.idempotency_key) or by_key.get(job.idempotency_key, job)
-        if job.idempotency_key
-        else job
-        for job in built
-    ]
+    return [by_key[job.idempotency_key] if job.idempotency_key else job for job in built]
 
 
 def wakeups_for(due_count: int) -> int:

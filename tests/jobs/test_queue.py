@@ -80,9 +80,18 @@ def test_bulk_enqueue_is_all_or_nothing():
 
 def test_bulk_enqueue_honours_idempotency_keys():
     existing, _ = enqueue(job_type="jobs.noop", idempotency_key="k1")
-    jobs = enqueue_many([JobSpec("jobs.noop", idempotency_key="k1"), JobSpec("jobs.noop")])
+    jobs = enqueue_many(
+        [
+            JobSpec("jobs.noop", idempotency_key="k1"),
+            JobSpec("jobs.noop"),
+            JobSpec("jobs.noop", idempotency_key="k2"),
+            JobSpec("jobs.noop", idempotency_key="k2", priority=9),
+        ]
+    )
     assert jobs[0].pk == existing.pk
-    assert Job.objects.count() == 2
+    assert jobs[3].pk == jobs[2].pk, "a key repeated within the batch makes one job"
+    assert jobs[3].priority == 0
+    assert Job.objects.count() == 3
 
 
 def test_claim_takes_highest_priority_then_earliest_and_only_due():
