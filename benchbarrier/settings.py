@@ -206,6 +206,18 @@ CELERY_BEAT_SCHEDULE = {
     "jobs.prune": {"task": "jobs.prune", "schedule": 24 * 3600.0},
 }
 
+# --- Events, customers and segments --------------------------------------------------
+# How far ahead of the server's clock an event's timestamp may be, and how large its
+# properties may be (bytes of compact JSON).
+EVENTS_MAX_FUTURE_SECONDS = env_int("EVENTS_MAX_FUTURE_SECONDS", 300)
+EVENTS_MAX_PROPERTIES_BYTES = env_int("EVENTS_MAX_PROPERTIES_BYTES", 32_768)
+# Dynamic segments are recomputed this often (minutes) by celery-beat.
+SEGMENTS_REFRESH_MINUTES = env_int("SEGMENTS_REFRESH_MINUTES", 15)
+CELERY_BEAT_SCHEDULE["marketing.refresh_segments"] = {
+    "task": "marketing.refresh_segments",
+    "schedule": SEGMENTS_REFRESH_MINUTES * 60.0,
+}
+
 # --- Auth, i18n, static ------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -292,7 +304,9 @@ REST_FRAMEWORK = {
 }
 # JSON the API passes through untouched (user data, not API fields): no camelCase rewrite.
 JSON_CAMEL_CASE = {
-    "JSON_UNDERSCOREIZE": {"ignore_fields": ("payload", "result", "changes")},
+    "JSON_UNDERSCOREIZE": {
+        "ignore_fields": ("payload", "result", "changes", "properties", "traits", "rules")
+    },
 }
 # Requests per client (API key or staff user) and for the whole API, per period.
 API_THROTTLE_CLIENT_RATE = env_str("API_THROTTLE_CLIENT_RATE", "600/min")

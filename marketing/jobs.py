@@ -1,0 +1,36 @@
+"""Job handlers of marketing."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from jobs.models import Job
+from jobs.registry import PermanentJobError, job_handler
+from marketing.models import Segment
+from marketing.services.segments import refresh_segment
+
+
+@job_handler(
+    "segment.refresh",
+    max_attempts=3,
+    timeout=timedelta(minutes=10),
+    schema={
+        "type": "object",
+        "properties": {"segmentId": {"type": "integer"}},
+        "required": ["segmentId"],
+        "additionalProperties": False,
+    },
+)
+def refresh(job: Job) -> dict[str, Any]:
+    """Recompute one dynamic segment's members (queued on save and by celery-beat)."""
+    segment = Segment.objects.filter(pk=job.payload["segmentId"]).first()
+    if segment is None:
+        raise PermanentJobError(f"segment {job.payload['segmentId']} no longer exists")
+    result = refresh_segment(segment=segment)
+    return {
+        "joined": result.joined,
+        "left": result.left,
+        "memberCount": result.member_count,
+        "durationMs": result.duration_ms,
+    }

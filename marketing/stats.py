@@ -1,0 +1,208 @@
+"""Customer stats kept up to date from the event bus, one statement per batch.
+
+Each batch is folded in Python into one row per user, then upserted: counters add,
+`first_seen` keeps the earliest time and the `last_*` fields the latest. Adding and
+min/max do not depend on order, so events arriving out of order give the same stats;
+resent events never reach the bus (their messageId was stored before), so nothing is
+counted twice.
+
+What counts (see the event catalogue in the README):
+- any event with a userId: first_seen, last_seen (a new userId creates the customer);
+- `user.login`: last_login; `product.viewed`: product_views;
+- `order.completed`: order_count, total_spent += properties.total, last_order_at;
+- `order.refunded`: total_spent -= properties.amount;
+- `email.sent` / `email.opened` / `email.clicked`: the counters behind email_engagement;
+- `user.created` with properties.email / name: fills an empty email and name.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.db import connection, transaction
+
+from benchbarrier import clock
+from benchbarrier.events import BusEvent
+from marketing.models import Customer
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class _Row:
+    first_seen: datetime
+    last_seen: datetime
+    last_login: datetime | None = None
+    last_order_at: datetime | None = None
+    order_count: int = 0
+    total_spent: Decimal = Decimal(0)
+    product_views: int = 0
+    emails_sent: int = 0
+    emails_opened: int = 0
+    emails_clicked: int = 0
+
+
+_COUNTERS = ("order_count", "total_spent", "product_views", "emails_sent", "emails_opened",
+             "emails_clicked")  # fmt: skip
+_EARLIEST = ("first_seen",)
+_LATEST = ("last_seen", "last_login", "last_order_at")
+
+
+def apply_events(events: list[BusEvent]) -> int:
+    """Fold a batch of stored events into customer stats; returns the users touched."""
+    rows: dict[str, _Row] = {}
+    profiles: dict[str, dict[str, str]] = {}
+    for event in events:
+        if not event.user_id:
+            continue
+        row = rows.get(event.user_id)
+        ts = event.timestamp
+        if row is None:
+            row = rows[event.user_id] = _Row(first_seen=ts, last_seen=ts)
+        else:
+            row.first_seen = min(row.first_seen, ts)
+            row.last_seen = max(row.last_seen, ts)
+        _count(row, event)
+        if event.event_name == "user.created":
+            profiles[event.user_id] = _profile(event.properties)
+    if not rows:
+        return 0
+    with transaction.atomic():
+        _upsert(rows)
+        if profiles:
+            _fill_profiles(profiles)
+    return len(rows)
+
+
+def _count(row: _Row, event: BusEvent) -> None:
+    name, ts = event.event_name, event.timestamp
+    if name == "user.login":
+        row.last_login = _latest(row.last_login, ts)
+    elif name == "product.viewed":
+        row.product_views += 1
+    elif name == "order.completed":
+        row.order_count += 1
+        row.total_spent += _money(event.properties.get("total"))
+        row.last_order_at = _latest(row.last_order_at, ts)
+    elif name == "order.refunded":
+        row.total_spent -= _money(event.properties.get("amount"))
+    elif name == "email.sent":
+        row.emails_sent += 1
+    elif name == "email.opened":
+        row.emails_opened += 1
+    elif name == "email.clicked":
+        row.emails_clicked += 1
+
+
+def _latest(current: datetime | None, ts: datetime) -> datetime:
+    return ts if current is None else max(current, ts)
+
+
+def _money(value: Any) -> Decimal:
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        return Decimal(0)
+    try:
+        amount = Decimal(str(value)).quantize(Decimal("0.01"))
+    except InvalidOperation:
+        return Decimal(0)
+    return amount if amount.is_finite() and abs(amount) < Decimal("1e11") else Decimal(0)
+
+
+def _profile(properties: dict[str, Any]) -> dict[str, str]:
+    profile = {}
+    email = properties.get("email")
+    if isinstance(email, str) and "@" in email and len(email) <= 254:
+        profile["email"] = email.strip().lower()
+    name = properties.get("name")
+    if isinstance(name, str) and name.strip():
+        profile["name"] = name.strip()[:200]
+    return profile
+
+
+def _upsert(rows: dict[str, _Row]) -> None:
+    ops = connection.ops
+    pg = connection.vendor == "postgresql"
+    least, greatest = ("LEAST", "GREATEST") if pg else ("MIN", "MAX")
+    table = Customer._meta.db_table
+    now = ops.adapt_datetimefield_value(clock.now())
+    stats = (*_EARLIEST, *_LATEST, *_COUNTERS)
+    columns = ("external_id", *stats, "email_engagement", "traits", "timezone", "name",
+               "phone", "locale", "email_opt_in", "email_opt_in_source", "sms_opt_in",
+               "sms_opt_in_source", "created_at", "updated_at")  # fmt: skip
+    traits = "'{}'::jsonb" if pg else "'{}'"
+    placeholders = ", ".join(["%s"] * (1 + len(stats) + 1))
+    row_sql = f"({placeholders}, {traits}, 'UTC', '', '', '', false, '', false, '', %s, %s)"
+    params: list[Any] = []
+    for user_id, row in rows.items():
+        params.append(user_id)
+        params += [_db_value(getattr(row, name)) for name in stats]
+        params += [_engagement(row.emails_sent, row.emails_opened, row.emails_clicked), now, now]
+
+    def keep(func: str, name: str) -> str:
+        old, new = f"{table}.{name}", f"EXCLUDED.{name}"
+        return f"{name} = {func}(COALESCE({old}, {new}), COALESCE({new}, {old}))"
+
+    updates = [keep(least, name) for name in _EARLIEST]
+    updates += [keep(greatest, name) for name in _LATEST]
+    updates += [f"{name} = {table}.{name} + EXCLUDED.{name}" for name in _COUNTERS]
+    total = {name: f"({table}.{name} + EXCLUDED.{name})" for name in _COUNTERS}
+    updates.append(
+        "email_engagement = "
+        + _engagement_sql(
+            total["emails_sent"], total["emails_opened"], total["emails_clicked"], least
+        )
+    )
+    updates.append("updated_at = EXCLUDED.updated_at")
+    sql = (
+        f"INSERT INTO {table} ({', '.join(columns)}) VALUES "  # noqa: S608 (names from model meta, values as parameters)
+        f"{', '.join([row_sql] * len(rows))} "
+        f"ON CONFLICT (external_id) DO UPDATE SET {', '.join(updates)}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+def _db_value(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return connection.ops.adapt_datetimefield_value(value)
+    if isinstance(value, Decimal):
+        return connection.ops.adapt_decimalfield_value(value)
+    return value
+
+
+def _engagement(sent: int, opened: int, clicked: int) -> float:
+    return min(1.0, (opened + clicked) / (2.0 * sent)) if sent else 0.0
+
+
+def _engagement_sql(sent: str, opened: str, clicked: str, least: str) -> str:
+    return (
+        f"CASE WHEN {sent} > 0 THEN {least}(1.0, ({opened} + {clicked}) / (2.0 * {sent})) "
+        "ELSE 0 END"
+    )
+
+
+def _fill_profiles(profiles: dict[str, dict[str, str]]) -> None:
+    """Email and name from `user.created`, only where the customer has none yet and the
+    email is not someone else's (identify through the API is the authority)."""
+    customers = list(Customer.objects.filter(external_id__in=list(profiles)))
+    wanted = {p["email"] for p in profiles.values() if "email" in p}
+    taken = set(Customer.objects.filter(email__in=wanted).values_list("email", flat=True))
+    changed = []
+    for customer in customers:
+        profile = profiles[customer.external_id]
+        email = profile.get("email")
+        touched = False
+        if email and not customer.email and email not in taken:
+            customer.email = email
+            taken.add(email)
+            touched = True
+        if profile.get("name") and not customer.name:
+            customer.name = profile["name"]
+            touched = True
+        if touched:
+            changed.append(customer)
+    Customer.objects.bulk_update(changed, ["email", "name"])

@@ -1,0 +1,102 @@
+"""Customer stats from events: set-based, right under duplicates and disorder."""
+
+from __future__ import annotations
+
+import random
+from decimal import Decimal
+
+import pytest
+
+from analytics.services import record_events
+from marketing.models import Customer
+from tests.marketing.factories import CustomerFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def ev(n: int, event_name: str, day: int, user: str = "u1", **properties) -> dict:
+    return {
+        "eventName": event_name,
+        "userId": user,
+        "messageId": f"m{n}",
+        "timestamp": f"2026-11-{day:02d}T12:00:00Z",
+        "properties": properties,
+    }
+
+
+HISTORY = [
+    ev(1, "user.created", 1, email="Ada@Example.com", name="Ada Moreau"),
+    ev(2, "user.login", 2),
+    ev(3, "product.viewed", 3, productId="p1"),
+    ev(4, "product.viewed", 4, productId="p2"),
+    ev(5, "order.completed", 5, orderId="o1", total=120.5, currency="EUR", items=[]),
+    ev(6, "user.login", 9),
+    ev(7, "order.completed", 10, orderId="o2", total="79.50", currency="EUR", items=[]),
+    ev(8, "order.refunded", 12, orderId="o1", amount=20),
+    ev(9, "email.sent", 13),
+    ev(10, "email.opened", 14),
+    ev(11, "email.sent", 15),
+]
+
+
+def expected_stats(customer: Customer) -> None:
+    assert customer.email == "ada@example.com" and customer.name == "Ada Moreau"
+    assert customer.order_count == 2
+    assert customer.total_spent == Decimal("180.00")
+    assert customer.product_views == 2
+    assert customer.last_login.day == 9
+    assert customer.last_order_at.day == 10
+    assert (customer.first_seen.day, customer.last_seen.day) == (1, 15)
+    assert (customer.emails_sent, customer.emails_opened) == (2, 1)
+    assert customer.email_engagement == pytest.approx(0.25)
+
+
+def test_events_build_the_customer(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        record_events(HISTORY)
+    expected_stats(Customer.objects.get(external_id="u1"))
+
+
+def test_out_of_order_and_repeated_batches_give_the_same_stats(
+    django_capture_on_commit_callbacks,
+):
+    shuffled = HISTORY[:]
+    random.Random(3).shuffle(shuffled)
+    with django_capture_on_commit_callbacks(execute=True):
+        for start in range(0, len(shuffled), 3):
+            record_events(shuffled[start : start + 3])
+        record_events(HISTORY)  # every event sent again: all duplicates
+        record_events(shuffled[:5] + shuffled[:5])
+    expected_stats(Customer.objects.get(external_id="u1"))
+
+
+def test_user_created_never_takes_another_customers_email(django_capture_on_commit_callbacks):
+    CustomerFactory(external_id="u0", email="ada@example.com")
+    with django_capture_on_commit_callbacks(execute=True):
+        record_events([ev(1, "user.created", 1, email="ada@example.com", name="Ada")])
+    customer = Customer.objects.get(external_id="u1")
+    assert customer.email is None and customer.name == "Ada"
+
+
+def test_anonymous_events_touch_no_customer(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        record_events([{"eventName": "product.viewed", "sessionId": "s1"}])
+    assert Customer.objects.count() == 0
+
+
+def test_stats_of_many_users_cost_a_fixed_number_of_queries(
+    django_capture_on_commit_callbacks, django_assert_num_queries
+):
+    batch = [
+        ev(n, "order.completed", 1 + n % 20, user=f"u{n % 300}", total=10) for n in range(900)
+    ]
+    batch += [
+        ev(1000 + n, "user.created", 1, user=f"u{n}", email=f"p{n}@x.test") for n in range(5)
+    ]
+    # the insert; the stats upsert; two reads and one write for the user.created
+    # profiles; and a savepoint pair around each of the two transactions
+    with django_assert_num_queries(9), django_capture_on_commit_callbacks(execute=True):
+        record_events(batch)
+    assert Customer.objects.count() == 300
+    assert Customer.objects.get(external_id="u7").order_count == 3
+    assert Customer.objects.get(external_id="u4").email == "p4@x.test"
