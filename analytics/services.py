@@ -8,18 +8,20 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import transaction
 
 from analytics.models import Event
 from analytics.validation import EventInput, FieldError, validate_event
 from benchbarrier import clock
+from benchbarrier.bulk_sql import insert_rows
 from benchbarrier.events import BusEvent, publish_after_commit
 
 MAX_BATCH = 1000
-# Rows per INSERT: 7 parameters each stays far below every driver's parameter limit.
+# Rows per INSERT (SQLite binds each value: 7 x 1,000 stays below its limit).
 _CHUNK = 1000
-_COLUMNS = ("event_name", "user_id", "session_id", "message_id", "properties", "timestamp",
-            "created_at")  # fmt: skip
+_COLUMNS = [("event_name", "text"), ("user_id", "text"), ("session_id", "text"),
+            ("message_id", "text"), ("properties", "jsonb"), ("timestamp", "timestamptz"),
+            ("created_at", "timestamptz")]  # fmt: skip
 
 
 class Status:
@@ -95,29 +97,26 @@ def store_events(events: Iterable[EventInput], *, now: Any = None) -> list[BusEv
 
 
 def _insert(events: list[EventInput], now: Any) -> list[BusEvent]:
-    ops = connection.ops
-    json_placeholder = "%s::jsonb" if connection.vendor == "postgresql" else "%s"
-    row = f"(%s, %s, %s, %s, {json_placeholder}, %s, %s)"
-    created_at = ops.adapt_datetimefield_value(now)
-    params: list[Any] = []
-    for event in events:
-        params += [
+    rows = [
+        (
             event.event_name,
             event.user_id,
             event.session_id,
             event.message_id,
             json.dumps(event.properties, separators=(",", ":")),
-            ops.adapt_datetimefield_value(event.timestamp),
-            created_at,
-        ]
-    sql = (
-        f"INSERT INTO {Event._meta.db_table} ({', '.join(_COLUMNS)}) "  # noqa: S608 (names from model meta, values as parameters)
-        f"VALUES {', '.join([row] * len(events))} "
-        "ON CONFLICT (message_id) DO NOTHING RETURNING id, message_id"
+            event.timestamp,
+            now,
+        )
+        for event in events
+    ]
+    returned = insert_rows(
+        Event._meta.db_table,
+        _COLUMNS,
+        rows,
+        on_conflict="ON CONFLICT (message_id) DO NOTHING",
+        returning="id, message_id",
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        ids = {message_id: pk for pk, message_id in cursor.fetchall()}
+    ids = {message_id: pk for pk, message_id in returned}
     return [
         BusEvent(
             id=ids[event.message_id],

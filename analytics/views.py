@@ -5,6 +5,7 @@ from typing import Any
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, status
 from rest_framework.parsers import JSONParser
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -20,6 +21,7 @@ class _IngestView(APIView):
     # Events arrive camelCase and are checked as such; `properties` must reach the
     # database exactly as sent, so the camelCase parser (which rewrites keys) is not used.
     parser_classes = [JSONParser]
+    renderer_classes = [JSONRenderer]  # answers are built camelCase (analytics.serializers)
 
 
 class EventView(_IngestView):

@@ -17,7 +17,6 @@ What counts (see the event catalogue in the README):
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
@@ -26,10 +25,13 @@ from typing import Any
 from django.db import connection, transaction
 
 from benchbarrier import clock
+from benchbarrier.bulk_sql import insert_rows
 from benchbarrier.events import BusEvent
 from marketing.models import Customer
 
-logger = logging.getLogger(__name__)
+# Users per upsert: an ingestion batch (at most 1,000 events) is one statement; the
+# rare bigger batch (a segment refresh) is split to stay under drivers' parameter limits.
+USERS_PER_STATEMENT = 1000
 
 
 @dataclass(slots=True)
@@ -53,7 +55,9 @@ _LATEST = ("last_seen", "last_login", "last_order_at")
 
 
 def apply_events(events: list[BusEvent]) -> int:
-    """Fold a batch of stored events into customer stats; returns the users touched."""
+    """Fold a batch of stored events into customer stats; returns the users touched.
+
+    One upsert per 1,000 users (so one per ingestion batch)."""
     rows: dict[str, _Row] = {}
     profiles: dict[str, dict[str, str]] = {}
     for event in events:
@@ -71,8 +75,12 @@ def apply_events(events: list[BusEvent]) -> int:
             profiles[event.user_id] = _profile(event.properties)
     if not rows:
         return 0
+    # Sorted, so concurrent batches lock the same customers in the same order (no
+    # deadlocks between two web processes upserting overlapping users).
+    users = sorted(rows.items())
     with transaction.atomic():
-        _upsert(rows)
+        for start in range(0, len(users), USERS_PER_STATEMENT):
+            _upsert(dict(users[start : start + USERS_PER_STATEMENT]))
         if profiles:
             _fill_profiles(profiles)
     return len(rows)
@@ -123,24 +131,33 @@ def _profile(properties: dict[str, Any]) -> dict[str, str]:
     return profile
 
 
+_COLUMNS = [
+    ("external_id", "text"), ("first_seen", "timestamptz"), ("last_seen", "timestamptz"),
+    ("last_login", "timestamptz"), ("last_order_at", "timestamptz"), ("order_count", "integer"),
+    ("total_spent", "numeric"), ("product_views", "integer"), ("emails_sent", "integer"),
+    ("emails_opened", "integer"), ("emails_clicked", "integer"),
+    ("email_engagement", "double precision"), ("created_at", "timestamptz"),
+    ("updated_at", "timestamptz"),
+]  # fmt: skip
+# Columns a new customer needs that events do not fill: the model's defaults.
+_DEFAULTS = {"traits": "'{}'", "timezone": "'UTC'", "name": "''", "phone": "''",
+             "locale": "''", "email_opt_in": "false", "email_opt_in_source": "''",
+             "sms_opt_in": "false", "sms_opt_in_source": "''"}  # fmt: skip
+
+
 def _upsert(rows: dict[str, _Row]) -> None:
-    ops = connection.ops
     pg = connection.vendor == "postgresql"
     least, greatest = ("LEAST", "GREATEST") if pg else ("MIN", "MAX")
     table = Customer._meta.db_table
-    now = ops.adapt_datetimefield_value(clock.now())
-    stats = (*_EARLIEST, *_LATEST, *_COUNTERS)
-    columns = ("external_id", *stats, "email_engagement", "traits", "timezone", "name",
-               "phone", "locale", "email_opt_in", "email_opt_in_source", "sms_opt_in",
-               "sms_opt_in_source", "created_at", "updated_at")  # fmt: skip
-    traits = "'{}'::jsonb" if pg else "'{}'"
-    placeholders = ", ".join(["%s"] * (1 + len(stats) + 1))
-    row_sql = f"({placeholders}, {traits}, 'UTC', '', '', '', false, '', false, '', %s, %s)"
-    params: list[Any] = []
-    for user_id, row in rows.items():
-        params.append(user_id)
-        params += [_db_value(getattr(row, name)) for name in stats]
-        params += [_engagement(row.emails_sent, row.emails_opened, row.emails_clicked), now, now]
+    now = clock.now()
+    values = [
+        (user_id, row.first_seen, row.last_seen, row.last_login, row.last_order_at,
+         row.order_count, row.total_spent, row.product_views, row.emails_sent,
+         row.emails_opened, row.emails_clicked,
+         _engagement(row.emails_sent, row.emails_opened, row.emails_clicked), now, now)
+        for user_id, row in rows.items()
+    ]  # fmt: skip
+    defaults = {**_DEFAULTS, "traits": "'{}'::jsonb" if pg else "'{}'"}
 
     def keep(func: str, name: str) -> str:
         old, new = f"{table}.{name}", f"EXCLUDED.{name}"
@@ -157,21 +174,14 @@ def _upsert(rows: dict[str, _Row]) -> None:
         )
     )
     updates.append("updated_at = EXCLUDED.updated_at")
-    sql = (
-        f"INSERT INTO {table} ({', '.join(columns)}) VALUES "  # noqa: S608 (names from model meta, values as parameters)
-        f"{', '.join([row_sql] * len(rows))} "
-        f"ON CONFLICT (external_id) DO UPDATE SET {', '.join(updates)}"
+    insert_rows(
+        table,
+        _COLUMNS,
+        values,
+        constants=defaults,
+        on_conflict=f"ON CONFLICT (external_id) DO UPDATE SET {', '.join(updates)}",
+        order_by="external_id",
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-
-
-def _db_value(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return connection.ops.adapt_datetimefield_value(value)
-    if isinstance(value, Decimal):
-        return connection.ops.adapt_decimalfield_value(value)
-    return value
 
 
 def _engagement(sent: int, opened: int, clicked: int) -> float:

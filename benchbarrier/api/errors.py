@@ -85,7 +85,7 @@ def error_body(
         "code": code,
         "message": message,
         "errors": errors,
-        "request_id": getattr(request, "request_id", None),
+        "requestId": getattr(request, "request_id", None),
     }
 
 

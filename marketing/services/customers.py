@@ -137,3 +137,26 @@ def _apply(customer: Customer, item: dict[str, Any], now: Any) -> None:
             setattr(customer, f"{field}_at", item.get(f"{field}_at") or now)
             setattr(customer, f"{field}_source", item.get(f"{field}_source") or "api")
     customer.updated_at = now
+
+
+def update_customer(
+    *, customer: Customer, changes: dict[str, Any], actor: Actor, request: Any = None
+) -> Customer:
+    """Save edits from the admin: profile, consent (stamped like identify) and traits,
+    which are replaced as a whole; one audit entry names the fields changed."""
+    changes = _normalise(changes)
+    if "traits" in changes:
+        customer.traits = {}
+        changes["traits"] = changes["traits"] or {}
+    creating = customer.pk is None
+    _apply(customer, changes, clock.now())
+    with transaction.atomic():
+        customer.save()
+        record_audit(
+            action="customer.created" if creating else "customer.updated",
+            target=customer,
+            changes={"fields": sorted(changes)},
+            actor=actor,
+            request=request,
+        )
+    return customer

@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.html import format_html
+
+from analytics.catalogue import CATALOGUE
+from analytics.models import Event
+
+
+class EventNameFilter(admin.SimpleListFilter):
+    """The catalogue's names: no DISTINCT over a table of millions of rows."""
+
+    title = "event"
+    parameter_name = "event"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [(name, name) for name in CATALOGUE]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Event]) -> QuerySet[Event]:
+        return queryset.filter(event_name=self.value()) if self.value() else queryset
+
+
+@admin.register(Event)
+class EventAdmin(admin.ModelAdmin):
+    """Events as stored: read-only (they are facts)."""
+
+    list_display = ["timestamp", "event_name", "user_id", "session_id", "short_properties"]
+    list_filter = [EventNameFilter, "timestamp"]
+    search_fields = ["=user_id", "=session_id", "=message_id"]
+    show_full_result_count = False
+    list_per_page = 50
+    fields = ["event_name", "user_id", "session_id", "message_id", "timestamp", "created_at",
+              "pretty_properties"]  # fmt: skip
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    @admin.display(description="properties")
+    def short_properties(self, event: Event) -> str:
+        text = json.dumps(event.properties, sort_keys=True)
+        return text if len(text) <= 80 else text[:77] + "..."
+
+    @admin.display(description="properties")
+    def pretty_properties(self, event: Event) -> str:
+        return format_html("<pre>{}</pre>", json.dumps(event.properties, indent=2, sort_keys=True))
