@@ -121,10 +121,19 @@ class CustomerAdmin(admin.ModelAdmin):
         )
 
 
+class PrettyJSONField(forms.JSONField):
+    """Rules shown indented, one rule per line or so, instead of one long line."""
+
+    def prepare_value(self, value: Any) -> str:
+        if isinstance(value, forms.fields.InvalidJSONInput):
+            return value
+        return json.dumps(value, indent=2, ensure_ascii=False)
+
+
 class SegmentForm(forms.ModelForm):
-    rules = forms.JSONField(
+    rules = PrettyJSONField(
         required=False,
-        widget=forms.Textarea(attrs={"rows": 12, "cols": 90, "style": "font-family:monospace"}),
+        widget=forms.Textarea(attrs={"rows": 16, "cols": 90, "style": "font-family:monospace"}),
         help_text=(
             'A list of rules: {"field": "total_spent", "operator": "greater_than", "value": '
             '1000}; add "combinator": "or" to join a rule with "or" instead of "and". Fields: '
@@ -226,7 +235,7 @@ class SegmentAdmin(admin.ModelAdmin):
             segment=obj, actor=Actor.from_request(request), request=request
         )
 
-    @admin.display(description="rules")
+    @admin.display(description="in words")
     def rules_in_words(self, segment: Segment) -> str:
         if segment.kind == SegmentKind.STATIC:
             return "(static: members added by hand or CSV)"

@@ -1,18 +1,18 @@
 from __future__ import annotations
 
 from typing import Any
-from zoneinfo import available_timezones
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
 from analytics.models import Event
 from benchbarrier.api import serializers as base
 from benchbarrier.rules import describe_rules
 from marketing.models import Customer, Segment, SegmentMember
+from marketing.models.customers import validate_timezone
 from marketing.services.segments import SegmentError, validate_rules
 
 MAX_BULK = 1000
-_TIMEZONES = frozenset(available_timezones())
 
 
 class CustomerSerializer(serializers.ModelSerializer):
@@ -92,10 +92,10 @@ class IdentifySerializer(base.Serializer):
     )
 
     def validate_timezone(self, value: str) -> str:
-        if value not in _TIMEZONES:
-            raise serializers.ValidationError(
-                f'Unknown time zone "{value}"; use an IANA name like "Europe/Paris".'
-            )
+        try:
+            validate_timezone(value)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.messages) from None
         return value
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:

@@ -1,9 +1,26 @@
 from __future__ import annotations
 
+from functools import cache
+from zoneinfo import available_timezones
+
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
 
 from benchbarrier import clock
+
+
+@cache
+def _timezones() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
+def validate_timezone(value: str) -> None:
+    if value not in _timezones():
+        raise ValidationError(
+            f'Unknown time zone "{value}"; use an IANA name like "Europe/Paris".',
+            code="invalid",
+        )
 
 
 class Customer(models.Model):
@@ -23,7 +40,9 @@ class Customer(models.Model):
     )
     name = models.CharField(max_length=200, blank=True)
     phone = models.CharField(max_length=32, blank=True)
-    timezone = models.CharField(max_length=64, default="UTC")
+    timezone = models.CharField(
+        max_length=64, default="UTC", validators=[validate_timezone], help_text="IANA name."
+    )
     locale = models.CharField(max_length=16, blank=True)
 
     email_opt_in = models.BooleanField("email opt-in", default=False)

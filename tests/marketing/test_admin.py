@@ -126,3 +126,15 @@ def test_customer_page_shows_stats_events_and_stamps_consent(
     assert customer.email_opt_in_source == "phone call"
     assert customer.order_count == 1
     assert AuditLogEntry.objects.filter(action="customer.updated").exists()
+
+
+def test_an_unknown_time_zone_is_refused_in_the_admin(staff_client):
+    customer = CustomerFactory()
+    response = staff_client.post(
+        reverse("admin:marketing_customer_change", args=[customer.pk]),
+        {"external_id": customer.external_id, "email": customer.email, "name": "x",
+         "phone": "", "timezone": "Mars/Olympus", "locale": "", "email_opt_in_source": "",
+         "sms_opt_in_source": "", "traits": "{}"},
+    )  # fmt: skip
+    assert response.status_code == 200
+    assert 'Unknown time zone "Mars/Olympus"' in response.content.decode().replace("&quot;", '"')
