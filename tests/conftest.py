@@ -110,6 +110,23 @@ def staff_client(client: Client, db: None) -> Client:
 
 
 @pytest.fixture
+def bus() -> Iterator[list[list]]:
+    """Every batch sent on the event bus (`events_stored`) during the test."""
+    from django.dispatch import receiver
+
+    from benchbarrier.events import events_stored
+
+    batches: list[list] = []
+
+    @receiver(events_stored, weak=False)
+    def listen(sender: object, events: list, **kwargs: object) -> None:
+        batches.append(events)
+
+    yield batches
+    events_stored.disconnect(listen)
+
+
+@pytest.fixture
 def api_client() -> APIClient:
     return APIClient()
 

@@ -32,12 +32,9 @@ PREVIEW_SAMPLE = 10
 _ID_CHUNK = 5000
 
 
-class SegmentError(ValueError):
-    """Invalid segment input; `errors` holds (field path, message) pairs."""
-
-    def __init__(self, errors: list[tuple[str, str]]) -> None:
-        self.errors = errors
-        super().__init__("; ".join(f"{path}: {message}" for path, message in errors))
+class SegmentError(RuleError):
+    """Invalid segment input (its rules, kind or members file); `errors` holds
+    (field path, message) pairs, like the rule language's own errors."""
 
 
 @dataclass(frozen=True)
@@ -63,7 +60,7 @@ def validate_rules(kind: str, rules: Any) -> None:
     try:
         parse_customer_rules(rules)
     except RuleError as exc:
-        raise SegmentError(exc.errors) from None
+        raise SegmentError(exc.errors) from exc
 
 
 def save_segment(

@@ -5,11 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from django.dispatch import receiver
 
 from analytics.models import Event
 from benchbarrier import clock
-from benchbarrier.events import events_stored
 from tests.api_errors import error_fields
 
 pytestmark = pytest.mark.django_db
@@ -21,19 +19,6 @@ BATCH = "/api/analytics/events/batch"
 @pytest.fixture
 def client(key_client):
     return key_client("analytics")
-
-
-@pytest.fixture
-def bus():
-    """Every batch sent on the bus during the test."""
-    batches: list[list] = []
-
-    @receiver(events_stored, weak=False)
-    def listen(sender, events, **kwargs):
-        batches.append(events)
-
-    yield batches
-    events_stored.disconnect(listen)
 
 
 def event(n: int = 1, **extra) -> dict:

@@ -6,11 +6,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from django.dispatch import receiver
 
 from analytics.models import Event
 from benchbarrier import clock
-from benchbarrier.events import events_stored
 from benchbarrier.services.audit import Actor
 from jobs import runner
 from jobs.models import Job, JobStatus
@@ -33,18 +31,6 @@ HIGH_VALUE = SEED_SEGMENTS["High-Value Customers"][1]
 @pytest.fixture
 def client(key_client):
     return key_client("marketing")
-
-
-@pytest.fixture
-def bus():
-    batches: list[list] = []
-
-    @receiver(events_stored, weak=False)
-    def listen(sender, events, **kwargs):
-        batches.append(events)
-
-    yield batches
-    events_stored.disconnect(listen)
 
 
 @pytest.mark.parametrize("name", sorted(SEED_SEGMENTS))
