@@ -4,12 +4,39 @@ import json
 from typing import Any
 
 from django.contrib import admin
+from django.core.paginator import Paginator
+from django.db import connection
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.functional import cached_property
 from django.utils.html import format_html
 
 from analytics.catalogue import CATALOGUE
 from analytics.models import Event
+
+# Below this many rows (by the statistics) the exact count is cheap enough.
+ESTIMATE_ABOVE = 1_000_000
+
+
+class EstimatedCountPaginator(Paginator):
+    """An unfiltered list of events is counted from PostgreSQL's statistics: an exact
+    COUNT(*) over a hundred million rows would take longer than the page itself."""
+
+    estimate_above = ESTIMATE_ABOVE
+
+    @cached_property
+    def count(self) -> int:
+        queryset = self.object_list
+        if connection.vendor == "postgresql" and not queryset.query.where:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT reltuples::bigint FROM pg_class WHERE relname = %s",
+                    [queryset.model._meta.db_table],
+                )
+                row = cursor.fetchone()
+            if row and row[0] > self.estimate_above:
+                return row[0]
+        return super().count
 
 
 class EventNameFilter(admin.SimpleListFilter):
@@ -33,6 +60,7 @@ class EventAdmin(admin.ModelAdmin):
     list_filter = [EventNameFilter, "timestamp"]
     search_fields = ["=user_id", "=session_id", "=message_id"]
     show_full_result_count = False
+    paginator = EstimatedCountPaginator
     list_per_page = 50
     fields = ["event_name", "user_id", "session_id", "message_id", "timestamp", "created_at",
               "pretty_properties"]  # fmt: skip
