@@ -265,6 +265,20 @@ SERVER_EMAIL = env_str("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
 # django-anymail reads ESP credentials from ANYMAIL_<ESP>_<SETTING> variables, e.g.
 # ANYMAIL_POSTMARK_SERVER_TOKEN; only the webhook secret is shared by every ESP.
 ANYMAIL = {"WEBHOOK_SECRET": env_str("ANYMAIL_WEBHOOK_SECRET")}
+# The public address of this back office (links in emails: unsubscribe, tracking) and
+# the shop's name and postal address for the email footer (required of bulk senders).
+SITE_URL = env_str("SITE_URL", "http://localhost:8000").rstrip("/")
+SITE_NAME = env_str("SITE_NAME", "BenchBarrier")
+EMAIL_POSTAL_ADDRESS = env_str("EMAIL_POSTAL_ADDRESS", "BenchBarrier, 1 Harbour Street, Bristol")
+# Unsubscribe links keep working this many days; open/click tracking links this many.
+EMAIL_UNSUBSCRIBE_LINK_DAYS = env_int("EMAIL_UNSUBSCRIBE_LINK_DAYS", 90)
+EMAIL_TRACKING_LINK_DAYS = env_int("EMAIL_TRACKING_LINK_DAYS", 365)
+# Smart sending: no second marketing email to one address within this many hours.
+EMAIL_SMART_SENDING_HOURS = env_int("EMAIL_SMART_SENDING_HOURS", 16)
+# Quiet hours in the customer's time zone, "start-end" in whole hours (empty: none).
+EMAIL_QUIET_HOURS = env_str("EMAIL_QUIET_HOURS", "21-8")
+# What one email costs at the ESP (USD), for the spend ledger.
+EMAIL_PRICE_PER_MESSAGE = env_str("EMAIL_PRICE_PER_MESSAGE", "0.0010")
 
 # --- AI provider --------------------------------------------------------------------------
 OPENAI_API_KEY = env_str("OPENAI_API_KEY")

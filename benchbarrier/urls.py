@@ -6,6 +6,7 @@ from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from benchbarrier.api import errors
+from marketing.email_webhooks import anymail_urlpatterns
 
 urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
@@ -17,6 +18,8 @@ urlpatterns = [
     path("api/analytics/", include("analytics.urls")),
     path("api/marketing/", include("marketing.urls")),
     re_path(r"^api/", errors.json_not_found),
+    path("email/", include("marketing.email_urls")),
+    path("anymail/", include((anymail_urlpatterns(), "anymail"))),
 ]
 
 handler500 = "benchbarrier.views.server_error"

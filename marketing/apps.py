@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 
 
 class MarketingConfig(AppConfig):
@@ -10,9 +11,20 @@ class MarketingConfig(AppConfig):
     verbose_name = "Marketing"
 
     def ready(self) -> None:
+        from anymail.signals import tracking
+
         from benchbarrier.events import events_stored
-        from marketing import listeners
+        from marketing import email_webhooks, listeners
 
         events_stored.connect(
             listeners.update_customer_stats, dispatch_uid="marketing.customer_stats"
         )
+        tracking.connect(email_webhooks.on_tracking, dispatch_uid="marketing.esp_tracking")
+        post_migrate.connect(_install_email_templates, sender=self)
+
+
+def _install_email_templates(**kwargs: object) -> None:
+    """Shipped email templates are in the database after every migrate (edits kept)."""
+    from marketing.email_rendering import install_default_templates
+
+    install_default_templates()

@@ -7,7 +7,8 @@ from typing import Any
 
 from jobs.models import Job
 from jobs.registry import PermanentJobError, job_handler
-from marketing.models import Segment
+from marketing.models import EmailDelivery, Segment
+from marketing.services.email import SendFailed, deliver
 from marketing.services.segments import refresh_segment
 
 
@@ -34,3 +35,27 @@ def refresh(job: Job) -> dict[str, Any]:
         "memberCount": result.member_count,
         "durationMs": result.duration_ms,
     }
+
+
+@job_handler(
+    "email.send",
+    max_attempts=5,
+    retry_delay=timedelta(minutes=1),
+    timeout=timedelta(seconds=60),
+    schema={
+        "type": "object",
+        "properties": {"deliveryId": {"type": "integer"}},
+        "required": ["deliveryId"],
+        "additionalProperties": False,
+    },
+)
+def send_email(job: Job) -> dict[str, Any]:
+    """Send one email delivery (consent, suppression, smart sending and quiet hours are
+    checked first; a delivery already handled is left alone)."""
+    try:
+        delivery = deliver(job.payload["deliveryId"])
+    except EmailDelivery.DoesNotExist:
+        raise PermanentJobError(f"delivery {job.payload['deliveryId']} does not exist") from None
+    except SendFailed as exc:
+        raise PermanentJobError(str(exc)) from exc
+    return {"status": delivery.status, "reason": delivery.reason}

@@ -1,4 +1,23 @@
 from marketing.models.customers import Customer
+from marketing.models.email import (
+    DeliveryStatus,
+    EmailDelivery,
+    EmailKind,
+    EmailTemplate,
+    Suppression,
+    SuppressionScope,
+)
 from marketing.models.segments import Segment, SegmentKind, SegmentMember
 
-__all__ = ["Customer", "Segment", "SegmentKind", "SegmentMember"]
+__all__ = [
+    "Customer",
+    "DeliveryStatus",
+    "EmailDelivery",
+    "EmailKind",
+    "EmailTemplate",
+    "Segment",
+    "SegmentKind",
+    "SegmentMember",
+    "Suppression",
+    "SuppressionScope",
+]

@@ -1,0 +1,180 @@
+"""Render an email template: declared variables checked first, every value escaped in
+HTML, the content placed in the branded layout, links collected (and rewritten for
+click tracking when a delivery is being sent)."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.template import Context, Engine, Template, TemplateSyntaxError
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
+
+from marketing.models import Customer, EmailTemplate
+
+DEFAULTS_DIR = Path(settings.BASE_DIR) / "templates" / "emails" / "defaults"
+_MARK = "\u2063"
+_MISSING = re.compile(f"{_MARK}MISSING:([^{_MARK}]*){_MARK}")
+_HREF = re.compile(r'href="(https?://[^"]+)"')
+BUILT_IN = ("customer", "site_name", "site_url", "unsubscribe_url")
+
+
+class MissingVariable(ValueError):
+    """The template needs a variable the caller did not pass."""
+
+    def __init__(self, template: str, name: str) -> None:
+        self.template, self.name = template, name
+        super().__init__(f'template "{template}" needs the variable "{name}", which was not given')
+
+
+class TemplateProblem(ValueError):
+    """A template that does not compile; `field` names the part (subject, html_body...)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        self.field = field
+        super().__init__(f"{field}: {message}")
+
+
+def _engine(autoescape: bool) -> Engine:
+    return Engine(autoescape=autoescape, string_if_invalid=f"{_MARK}MISSING:%s{_MARK}")
+
+
+_HTML = _engine(autoescape=True)
+_TEXT = _engine(autoescape=False)
+
+
+@dataclass(frozen=True)
+class RenderedEmail:
+    subject: str
+    html: str
+    text: str
+    links: list[str] = field(default_factory=list)
+
+
+def check_template(template: EmailTemplate) -> None:
+    """Raises TemplateProblem for a part that does not compile."""
+    for name, engine in (("subject", _TEXT), ("html_body", _HTML), ("text_body", _TEXT)):
+        try:
+            engine.from_string(getattr(template, name))
+        except TemplateSyntaxError as exc:
+            raise TemplateProblem(name, str(exc)) from None
+
+
+def render_email(
+    template: EmailTemplate,
+    variables: dict[str, Any],
+    *,
+    customer: Customer | None,
+    to_email: str,
+    unsubscribe_url: str = "",
+    open_pixel_url: str = "",
+    track_link: Callable[[int, str], str] | None = None,
+) -> RenderedEmail:
+    """Raises MissingVariable before anything is produced when a declared variable (or
+    any variable the template uses, loops included) is missing."""
+    context = {
+        **variables,
+        "customer": _customer(customer, to_email),
+        "site_name": settings.SITE_NAME,
+        "site_url": settings.SITE_URL,
+        "unsubscribe_url": unsubscribe_url,
+    }
+    for path in template.variables:
+        if _lookup(context, path) is None:
+            raise MissingVariable(template.slug, path)
+    subject = " ".join(_render(_TEXT, template.subject, context, template.slug).split())
+    content = _render(_HTML, template.html_body, context, template.slug)
+    text = _render(_TEXT, template.text_body, context, template.slug)
+    links: list[str] = []
+    for url in _HREF.findall(content):
+        if url not in links:
+            links.append(url)
+    if track_link is not None:
+        content = _HREF.sub(
+            lambda m: f'href="{track_link(links.index(m.group(1)), m.group(1))}"', content
+        )
+    layout = {
+        "subject": subject,
+        "site_name": settings.SITE_NAME,
+        "site_url": settings.SITE_URL,
+        "postal_address": settings.EMAIL_POSTAL_ADDRESS,
+        "unsubscribe_url": unsubscribe_url,
+        "open_pixel_url": open_pixel_url,
+    }
+    html = render_to_string("emails/base.html", {**layout, "content": mark_safe(content)})  # noqa: S308 (content was rendered with autoescape)
+    text = _base_text().render(Context({**layout, "content": text}, autoescape=False))
+    return RenderedEmail(subject=subject, html=html, text=text, links=links)
+
+
+@cache
+def _base_text() -> Template:
+    return _TEXT.from_string((DEFAULTS_DIR.parent / "base.txt").read_text())
+
+
+def _render(engine: Engine, source: str, context: dict[str, Any], slug: str) -> str:
+    output = engine.from_string(source).render(Context(context, autoescape=engine.autoescape))
+    missing = _MISSING.search(output)
+    if missing:
+        raise MissingVariable(slug, missing.group(1) or "?")
+    return output
+
+
+def _lookup(context: dict[str, Any], path: str) -> Any:
+    value: Any = context
+    for part in path.split("."):
+        if not isinstance(value, dict) or part not in value:
+            return None
+        value = value[part]
+    return value
+
+
+def _customer(customer: Customer | None, to_email: str) -> dict[str, str]:
+    name = customer.name if customer else ""
+    return {
+        "name": name,
+        "first_name": name.split()[0] if name.strip() else "",
+        "email": to_email,
+    }
+
+
+# --- shipped defaults ------------------------------------------------------------------
+
+
+def read_default(path: Path) -> dict[str, Any]:
+    """Parse one `templates/emails/defaults/<slug>.email` file."""
+    header, _, rest = path.read_text().partition("--- html\n")
+    html, _, rest = rest.partition("--- text\n")
+    text, _, sample = rest.partition("--- sample\n")
+    meta = {}
+    for line in header.splitlines():
+        key, _, value = line.partition(":")
+        meta[key.strip()] = value.strip()
+    return {
+        "slug": path.stem,
+        "name": meta["name"],
+        "kind": meta["kind"],
+        "category": meta["category"],
+        "subject": meta["subject"],
+        "variables": [v.strip() for v in meta.get("variables", "").split(",") if v.strip()],
+        "html_body": html.strip() + "\n",
+        "text_body": text.strip() + "\n",
+        "sample_data": json.loads(sample) if sample.strip() else {},
+    }
+
+
+def install_default_templates() -> list[str]:
+    """Copy shipped templates that are not in the database yet (edits are kept)."""
+    existing = set(EmailTemplate.objects.values_list("slug", flat=True))
+    created = []
+    for path in sorted(DEFAULTS_DIR.glob("*.email")):
+        if path.stem not in existing:
+            EmailTemplate.objects.create(**read_default(path))
+            created.append(path.stem)
+    return created
