@@ -80,3 +80,17 @@ def _adapt(value: Any) -> Any:
     if isinstance(value, Decimal):
         return connection.ops.adapt_decimalfield_value(value)
     return value
+
+
+def update_rows(table: str, columns: list[str], rows: list[tuple[Any, ...]]) -> None:
+    """UPDATE many rows by primary key, each with its own values: one `executemany`
+    (pipelined on PostgreSQL), where Django's bulk_update would build a CASE per row
+    and column in Python. Each row is (*values in `columns` order, id)."""
+    if not rows:
+        return
+    assignments = ", ".join(f"{name} = %s" for name in columns)
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"UPDATE {table} SET {assignments} WHERE id = %s",  # noqa: S608 (names from code)
+            [tuple(_adapt(value) for value in row) for row in rows],
+        )

@@ -8,6 +8,11 @@ Each app registers its handlers in its own `jobs.py`, found at start-up like `ad
 
 A handler gets the claimed Job and returns a JSON-able result (or None). Raising
 `PermanentJobError` fails the job at once; any other exception retries it.
+
+A handler registered with `batch=True` gets every claimed job of its type at once (a
+list) and does their work set-based; it sets `job.result` where it has one and returns
+`{job.id: exception}` for the jobs that failed (the others completed). An exception it
+raises fails the whole batch. Its time limit is per call.
 """
 
 from __future__ import annotations
@@ -41,6 +46,7 @@ class JobHandler:
     timeout: timedelta = timedelta(seconds=60)
     schema: dict[str, Any] | None = None
     validator: Draft202012Validator | None = field(default=None, compare=False)
+    batch: bool = False
 
 
 _handlers: dict[str, JobHandler] = {}
@@ -53,6 +59,7 @@ def job_handler(
     retry_delay: timedelta = timedelta(seconds=30),
     timeout: timedelta = timedelta(seconds=60),
     schema: dict[str, Any] | None = None,
+    batch: bool = False,
 ) -> Callable[[Handler], Handler]:
     """Register `func` as the handler of `job_type` (a type may be registered once)."""
 
@@ -70,6 +77,7 @@ def job_handler(
             timeout=timeout,
             schema=schema,
             validator=Draft202012Validator(schema) if schema is not None else None,
+            batch=batch,
         )
         return func
 

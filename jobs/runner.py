@@ -121,11 +121,39 @@ class _Batch:
         self.last_flush = time.monotonic()
 
     def run(self) -> None:
-        for index, job in enumerate(self.jobs):
-            self._run_one(job, remaining=self.jobs[index:])
+        pending = list(self.jobs)
+        while pending:
+            job = pending[0]
+            handler = _handler_or_none(job.job_type)
+            if handler is not None and handler.batch:
+                group = [j for j in pending if j.job_type == job.job_type]
+                pending = [j for j in pending if j.job_type != job.job_type]
+                self._run_group(handler, group, remaining=group + pending)
+            else:
+                self._run_one(job, remaining=pending)
+                pending = pending[1:]
             if time.monotonic() - self.last_flush > FLUSH_EVERY_SECONDS:
                 self.flush()
         self.flush()
+
+    def _run_group(self, handler: JobHandler, group: list[Job], remaining: list[Job]) -> None:
+        """One call of a batch handler for all claimed jobs of its type."""
+        self._renew_lease(handler, remaining)
+        try:
+            with time_limit(handler.timeout.total_seconds()):
+                failures = handler.func(group) or {}
+        except Exception as exc:
+            for job in group:
+                record_failure(job, exc, worker=self.worker, handler=handler,
+                               permanent=isinstance(exc, PermanentJobError))  # fmt: skip
+            return
+        for job in group:
+            failure = failures.get(job.id)
+            if failure is None:
+                self.done.append(job)
+            else:
+                record_failure(job, failure, worker=self.worker, handler=handler,
+                               permanent=isinstance(failure, PermanentJobError))  # fmt: skip
 
     def _run_one(self, job: Job, remaining: list[Job]) -> None:
         try:
@@ -179,6 +207,13 @@ class _Batch:
                 )
         self.done = []
         self.last_flush = time.monotonic()
+
+
+def _handler_or_none(job_type: str) -> JobHandler | None:
+    try:
+        return get_handler(job_type)
+    except JobTypeUnknown:
+        return None
 
 
 def run_claimed(jobs: list[Job], *, worker: str) -> None:

@@ -8,13 +8,12 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.template import Context, Engine, Template, TemplateSyntaxError
-from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 
 from marketing.models import Customer, EmailTemplate
@@ -56,6 +55,7 @@ class RenderedEmail:
     html: str
     text: str
     links: list[str] = field(default_factory=list)
+    unsubscribe_url: str = ""
 
 
 def check_template(template: EmailTemplate) -> None:
@@ -108,18 +108,28 @@ def render_email(
         "unsubscribe_url": unsubscribe_url,
         "open_pixel_url": open_pixel_url,
     }
-    html = render_to_string("emails/base.html", {**layout, "content": mark_safe(content)})  # noqa: S308 (content was rendered with autoescape)
-    text = _base_text().render(Context({**layout, "content": text}, autoescape=False))
-    return RenderedEmail(subject=subject, html=html, text=text, links=links)
+    safe_content = mark_safe(content)  # noqa: S308 (rendered with autoescape just above)
+    html = _layout("base.html", _HTML).render(Context({**layout, "content": safe_content}))
+    text = _layout("base.txt", _TEXT).render(
+        Context({**layout, "content": text}, autoescape=False)
+    )
+    return RenderedEmail(subject, html, text, links, unsubscribe_url)
 
 
 @cache
-def _base_text() -> Template:
-    return _TEXT.from_string((DEFAULTS_DIR.parent / "base.txt").read_text())
+def _layout(name: str, engine: Engine) -> Template:
+    """The branded layout (`templates/emails/base.*`), compiled once per process."""
+    return engine.from_string((DEFAULTS_DIR.parent / name).read_text())
+
+
+@lru_cache(maxsize=1024)
+def _compiled(engine: Engine, source: str) -> Template:
+    """Compiled templates by source text: an edit is new text, so never stale."""
+    return engine.from_string(source)
 
 
 def _render(engine: Engine, source: str, context: dict[str, Any], slug: str) -> str:
-    output = engine.from_string(source).render(Context(context, autoescape=engine.autoescape))
+    output = _compiled(engine, source).render(Context(context, autoescape=engine.autoescape))
     missing = _MISSING.search(output)
     if missing:
         raise MissingVariable(slug, missing.group(1) or "?")

@@ -20,7 +20,7 @@ class BadToken(Exception):
 
 
 def make(salt: str, *values: int | str) -> str:
-    return signing.dumps(list(values), salt=salt, compress=True)
+    return signing.dumps(list(values), salt=salt)
 
 
 def read(salt: str, token: str, max_age: timedelta | None = None) -> list:

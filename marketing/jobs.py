@@ -8,7 +8,7 @@ from typing import Any
 from jobs.models import Job
 from jobs.registry import PermanentJobError, job_handler
 from marketing.models import EmailDelivery, Segment
-from marketing.services.email import SendFailed, deliver
+from marketing.services.email_sending import SendFailed, deliver_many
 from marketing.services.segments import refresh_segment
 
 
@@ -41,7 +41,8 @@ def refresh(job: Job) -> dict[str, Any]:
     "email.send",
     max_attempts=5,
     retry_delay=timedelta(minutes=1),
-    timeout=timedelta(seconds=60),
+    timeout=timedelta(seconds=120),
+    batch=True,
     schema={
         "type": "object",
         "properties": {"deliveryId": {"type": "integer"}},
@@ -49,13 +50,15 @@ def refresh(job: Job) -> dict[str, Any]:
         "additionalProperties": False,
     },
 )
-def send_email(job: Job) -> dict[str, Any]:
-    """Send one email delivery (consent, suppression, smart sending and quiet hours are
-    checked first; a delivery already handled is left alone)."""
-    try:
-        delivery = deliver(job.payload["deliveryId"])
-    except EmailDelivery.DoesNotExist:
-        raise PermanentJobError(f"delivery {job.payload['deliveryId']} does not exist") from None
-    except SendFailed as exc:
-        raise PermanentJobError(str(exc)) from exc
-    return {"status": delivery.status, "reason": delivery.reason}
+def send_emails(jobs: list[Job]) -> dict[Any, Exception]:
+    """Send the claimed deliveries together (consent, suppression, smart sending and
+    quiet hours first; a delivery already handled is left alone). The outcome of each
+    is on its delivery row."""
+    job_of = {job.payload["deliveryId"]: job for job in jobs}
+    failures = deliver_many(list(job_of))
+    return {
+        job_of[delivery_id].id: PermanentJobError(str(exc))
+        if isinstance(exc, SendFailed | EmailDelivery.DoesNotExist)
+        else exc
+        for delivery_id, exc in failures.items()
+    }

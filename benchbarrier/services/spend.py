@@ -52,3 +52,27 @@ def month_spend(service: str | None = None, *, now: datetime | None = None) -> D
     if service:
         entries = entries.filter(service=service)
     return entries.aggregate(total=Sum("cost"))["total"] or Decimal(0)
+
+
+def record_spends(
+    *,
+    service: str,
+    operation: str,
+    cost: Decimal | None,
+    entries: list[tuple[str, dict[str, Any]]],
+) -> list[SpendEntry]:
+    """Many entries of one price at once (one INSERT): (reference, details) each."""
+    if cost is None and entries:
+        logger.warning("no price for %s %s: cost recorded as unknown", service, operation)
+    return SpendEntry.objects.bulk_create(
+        [
+            SpendEntry(
+                service=service,
+                operation=operation,
+                cost=cost,
+                reference=reference,
+                details=details,
+            )
+            for reference, details in entries
+        ]
+    )

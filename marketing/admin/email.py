@@ -22,6 +22,7 @@ from marketing.email_rendering import (
 from marketing.models import EmailDelivery, EmailTemplate, Suppression
 from marketing.selectors import delivery_rate
 from marketing.services import email as email_services
+from marketing.services.email_sending import render_delivery
 
 STATUS_COLOURS = {
     "queued": "#666", "deferred": "#b36b00", "sending": "#0b62a4", "sent": "#0b62a4",
@@ -184,7 +185,7 @@ class EmailDeliveryAdmin(admin.ModelAdmin):
     @admin.display(description="rendered message")
     def message(self, delivery: EmailDelivery) -> str:
         try:
-            rendered = email_services.render_delivery(delivery)
+            rendered = render_delivery(delivery)
         except (MissingVariable, ValueError) as exc:
             return format_html('<p style="color:#ba2121">Cannot render: {}</p>', exc)
         return render_to_string(

@@ -76,3 +76,22 @@ def refuse(job: Job) -> None:
 )
 def greet(job: Job) -> dict:
     return {"greeted": job.payload["email"]}
+
+
+BATCH_CALLS: list[list[int]] = []
+
+
+@job_handler("test.batch", max_attempts=2, retry_delay=timedelta(seconds=1), batch=True)
+def batch(jobs: list[Job]) -> dict[int, Exception]:
+    """Records each call's job ids; payload {"fail": "retry" | "permanent"} fails that job."""
+    BATCH_CALLS.append([job.id for job in jobs])
+    failures: dict[int, Exception] = {}
+    for job in jobs:
+        outcome = job.payload.get("fail")
+        if outcome == "retry":
+            failures[job.id] = RuntimeError("planned failure")
+        elif outcome == "permanent":
+            failures[job.id] = PermanentJobError("refused")
+        else:
+            job.result = {"done": str(job.id)}
+    return failures

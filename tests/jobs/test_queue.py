@@ -234,3 +234,25 @@ def test_completions_are_written_in_one_statement(django_assert_max_num_queries)
         assert runner.drain(worker="w1") == 10
     assert len(runs()) == 10
     assert Job.objects.filter(status=JobStatus.COMPLETED).count() == 10
+
+
+def test_a_batch_handler_gets_all_its_claimed_jobs_in_one_call():
+    from tests.jobs.handlers import BATCH_CALLS
+
+    BATCH_CALLS.clear()
+    ok = [enqueue(job_type="test.batch", payload={})[0] for _ in range(3)]
+    retry, _ = enqueue(job_type="test.batch", payload={"fail": "retry"})
+    refused, _ = enqueue(job_type="test.batch", payload={"fail": "permanent"})
+    other, _ = enqueue(job_type="jobs.noop")
+    runner.drain(worker="w1")
+    assert len(BATCH_CALLS) == 1
+    assert sorted(BATCH_CALLS[0]) == sorted([j.pk for j in ok] + [retry.pk, refused.pk])
+    for job in ok:
+        job.refresh_from_db()
+        assert job.status == JobStatus.COMPLETED and job.result == {"done": str(job.pk)}
+    retry.refresh_from_db()
+    refused.refresh_from_db()
+    other.refresh_from_db()
+    assert retry.status == JobStatus.RETRYING and "planned failure" in retry.error_message
+    assert refused.status == JobStatus.FAILED
+    assert other.status == JobStatus.COMPLETED

@@ -1,0 +1,318 @@
+"""Sending email deliveries, a batch at a time (the `email.send` job is a batch handler).
+
+Each delivery is decided (suppression, consent, unsubscribes, smart sending, quiet hours:
+skipped or deferred with the reason recorded), rendered, marked `sending` and committed,
+then handed to django-anymail over one connection, then recorded `sent` with the spend
+entries and `email.sent` events in bulk. Because `sending` is committed before the ESP
+is called, a job retried after a crash never sends a second copy: a delivery found in
+`sending` is marked failed ("outcome unknown"), not sent again (at most once).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from functools import cache
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail.message import make_msgid
+from django.db import transaction
+from django.urls import reverse
+
+from analytics.services import store_events
+from benchbarrier import clock
+from benchbarrier.bulk_sql import update_rows
+from benchbarrier.services.spend import record_spends
+from marketing import email_tokens
+from marketing.email_rendering import RenderedEmail, render_email
+from marketing.models import (
+    DeliveryStatus,
+    EmailDelivery,
+    EmailKind,
+    Suppression,
+    SuppressionScope,
+)
+from marketing.services.email import email_event, queue_send_job
+
+WAITING = (DeliveryStatus.QUEUED, DeliveryStatus.DEFERRED)
+UNKNOWN_OUTCOME = "outcome unknown: the worker stopped while sending; not sent again"
+
+
+class SendFailed(Exception):
+    """The delivery can never be sent as it is (a missing variable...); marked failed."""
+
+
+@dataclass(frozen=True)
+class Decision:
+    """Why a delivery does not go now: with `defer_until`, later; without, never."""
+
+    reason: str
+    defer_until: datetime | None = None
+
+
+def deliver(delivery_id: int) -> EmailDelivery:
+    """Send one delivery (see `deliver_many`); raises its failure, if any."""
+    failures = deliver_many([delivery_id])
+    if delivery_id in failures:
+        raise failures[delivery_id]
+    return EmailDelivery.objects.get(pk=delivery_id)
+
+
+def deliver_many(delivery_ids: list[int]) -> dict[int, Exception]:
+    """Send the waiting deliveries among `delivery_ids`, in a fixed number of queries.
+
+    Returns {delivery id: exception} for those that failed: SendFailed (never
+    sendable), EmailDelivery.DoesNotExist, or the ESP's error (the delivery is back to
+    queued, so a retry sends it). Deliveries already handled are left alone.
+    """
+    now = clock.now()
+    failures: dict[int, Exception] = {}
+    outgoing: list[tuple[EmailDelivery, RenderedEmail]] = []
+    with transaction.atomic():
+        deliveries = list(
+            EmailDelivery.objects.select_for_update(of=("self",))
+            .select_related("template", "customer")
+            .filter(pk__in=delivery_ids)
+            .order_by("pk")
+        )
+        for missing in set(delivery_ids) - {d.pk for d in deliveries}:
+            failures[missing] = EmailDelivery.DoesNotExist(f"delivery {missing} does not exist")
+        waiting = [d for d in deliveries if d.status in WAITING]
+        decisions = sending_decisions(waiting, now)
+        changed: list[EmailDelivery] = []
+        for delivery in deliveries:
+            if delivery.status == DeliveryStatus.SENDING:
+                _set(delivery, DeliveryStatus.FAILED, UNKNOWN_OUTCOME, changed)
+                continue
+            if delivery.status not in WAITING:
+                continue
+            decision = decisions[delivery.pk]
+            if decision is not None:
+                later = decision.defer_until is not None
+                status = DeliveryStatus.DEFERRED if later else DeliveryStatus.SKIPPED
+                _set(delivery, status, decision.reason, changed)
+                if later:
+                    queue_send_job(delivery, decision.defer_until)
+                continue
+            try:
+                rendered = render_delivery(delivery)
+            except ValueError as exc:
+                _set(delivery, DeliveryStatus.FAILED, str(exc), changed)
+                failures[delivery.pk] = SendFailed(str(exc))
+                continue
+            delivery.subject = rendered.subject
+            delivery.links = rendered.links
+            delivery.message_id = make_msgid(domain=_domain())
+            _set(delivery, DeliveryStatus.SENDING, "", changed)
+            outgoing.append((delivery, rendered))
+        update_rows(
+            EmailDelivery._meta.db_table,
+            ["status", "reason", "subject", "links", "message_id"],
+            [(d.status, d.reason, d.subject, json.dumps(d.links), d.message_id, d.pk)
+             for d in changed],
+        )  # fmt: skip
+    if outgoing:
+        _send_all(outgoing, failures)
+    return failures
+
+
+def _set(delivery: EmailDelivery, status: str, reason: str, changed: list) -> None:
+    delivery.status = status
+    delivery.reason = reason[:300]
+    changed.append(delivery)
+
+
+def _send_all(
+    outgoing: list[tuple[EmailDelivery, RenderedEmail]], failures: dict[int, Exception]
+) -> None:
+    sent: list[EmailDelivery] = []
+    unsent: list[int] = []
+    with get_connection() as connection:
+        for delivery, rendered in outgoing:
+            try:
+                delivery.esp_message_id = _send(delivery, rendered, connection)
+            except Exception as exc:  # the ESP refused or failed: retry later
+                failures[delivery.pk] = exc
+                unsent.append(delivery.pk)
+                continue
+            delivery.status = DeliveryStatus.SENT
+            delivery.sent_at = clock.now()
+            sent.append(delivery)
+    price = Decimal(settings.EMAIL_PRICE_PER_MESSAGE)
+    with transaction.atomic():
+        update_rows(
+            EmailDelivery._meta.db_table,
+            ["status", "sent_at", "esp_message_id"],
+            [(d.status, d.sent_at, d.esp_message_id, d.pk) for d in sent],
+        )
+        EmailDelivery.objects.filter(pk__in=unsent).update(status=DeliveryStatus.QUEUED)
+        record_spends(
+            service="email",
+            operation="send",
+            cost=price,
+            entries=[
+                (f"delivery {d.pk}", {"template": d.template.slug, "kind": d.kind}) for d in sent
+            ],
+        )
+        store_events([email_event(d, "email.sent", {"template": d.template.slug}) for d in sent])
+
+
+def sending_decisions(
+    deliveries: list[EmailDelivery], now: datetime
+) -> dict[int, Decision | None]:
+    """For each delivery, None when it may go now, otherwise why not (and until when).
+
+    Two queries for the whole batch. Within the batch the first marketing email to an
+    address counts for smart sending, so the next one to it is skipped.
+    """
+    addresses = {d.to_email for d in deliveries}
+    blocked: dict[str, list[Suppression]] = defaultdict(list)
+    for suppression in Suppression.objects.filter(email__in=addresses):
+        blocked[suppression.email].append(suppression)
+    window = timedelta(hours=settings.EMAIL_SMART_SENDING_HOURS)
+    last_sent: dict[str, tuple[datetime, str]] = {}
+    recent = (
+        EmailDelivery.objects.filter(
+            to_email__in={d.to_email for d in deliveries if d.kind == EmailKind.MARKETING},
+            kind=EmailKind.MARKETING,
+            sent_at__gte=now - window,
+        )
+        .exclude(pk__in=[d.pk for d in deliveries])
+        .values_list("to_email", "sent_at", "template__slug")
+    )
+    for address, sent_at, slug in recent:
+        if address not in last_sent or sent_at > last_sent[address][0]:
+            last_sent[address] = (sent_at, slug)
+    decisions: dict[int, Decision | None] = {}
+    for delivery in deliveries:
+        decision = _decide(
+            delivery, blocked[delivery.to_email], last_sent.get(delivery.to_email), now
+        )
+        decisions[delivery.pk] = decision
+        if decision is None and delivery.kind == EmailKind.MARKETING:
+            last_sent[delivery.to_email] = (now, delivery.template.slug)
+    return decisions
+
+
+def _decide(
+    delivery: EmailDelivery,
+    suppressions: list[Suppression],
+    last_marketing: tuple[datetime, str] | None,
+    now: datetime,
+) -> Decision | None:
+    for suppression in suppressions:
+        if suppression.scope == SuppressionScope.ALL:
+            return Decision(f"suppressed: {suppression.reason}")
+    if delivery.kind == EmailKind.TRANSACTIONAL:
+        return None
+    customer = delivery.customer
+    if customer is None or not customer.email_opt_in:
+        return Decision("no email opt-in")
+    category = delivery.template.category
+    for suppression in suppressions:
+        if suppression.scope == SuppressionScope.MARKETING:
+            return Decision(f"unsubscribed: {suppression.reason}")
+    for suppression in suppressions:
+        if suppression.scope == SuppressionScope.CATEGORY and suppression.category == category:
+            return Decision(f'unsubscribed from "{category}"')
+    if last_marketing is not None:
+        sent_at, slug = last_marketing
+        hours = (now - sent_at).total_seconds() / 3600
+        return Decision(f'smart sending: "{slug}" went to this address {hours:.1f} h ago')
+    until = quiet_hours_end(customer.timezone, now)
+    if until is not None:
+        return Decision(f"quiet hours in {customer.timezone}", defer_until=until)
+    return None
+
+
+def quiet_hours_end(timezone: str, now: datetime) -> datetime | None:
+    """When the quiet hours around `now` end in `timezone`, or None outside them."""
+    if not settings.EMAIL_QUIET_HOURS:
+        return None
+    start, end = (int(part) for part in settings.EMAIL_QUIET_HOURS.split("-"))
+    try:
+        zone = ZoneInfo(timezone or "UTC")
+    except (ValueError, KeyError):
+        zone = ZoneInfo("UTC")
+    local = now.astimezone(zone)
+    hour = local.hour
+    quiet = (hour >= start or hour < end) if start > end else start <= hour < end
+    if not quiet:
+        return None
+    ends = local.replace(hour=end, minute=0, second=0, microsecond=0)
+    if ends <= local:
+        ends += timedelta(days=1)
+    return ends
+
+
+def render_delivery(delivery: EmailDelivery) -> RenderedEmail:
+    """The message as it is (or was) sent, tracked links and open pixel included."""
+
+    def track(index: int, url: str) -> str:
+        return _link("email-click", email_tokens.make(email_tokens.CLICK, delivery.pk, index))
+
+    marketing = delivery.kind == EmailKind.MARKETING
+    open_token = email_tokens.make(email_tokens.OPEN, delivery.pk)
+    return render_email(
+        delivery.template,
+        delivery.variables,
+        customer=delivery.customer,
+        to_email=delivery.to_email,
+        unsubscribe_url=unsubscribe_url(delivery) if marketing else "",
+        open_pixel_url=_link("email-open", open_token),
+        track_link=track,
+    )
+
+
+def unsubscribe_url(delivery: EmailDelivery) -> str:
+    token = email_tokens.make(email_tokens.UNSUBSCRIBE, delivery.pk, delivery.to_email)
+    return _link("email-unsubscribe", token)
+
+
+@cache
+def _url_prefix(name: str) -> tuple[str, str]:
+    """SITE_URL + the path of `name` around its token, so links cost no reverse()."""
+    path = reverse(name, args=["TOKEN"])
+    before, _, after = path.partition("TOKEN")
+    return settings.SITE_URL + before, after
+
+
+def _link(name: str, token: str) -> str:
+    before, after = _url_prefix(name)
+    return f"{before}{token}{after}"
+
+
+def _send(delivery: EmailDelivery, rendered: RenderedEmail, connection: Any) -> str:
+    headers = {"Message-ID": delivery.message_id}
+    if rendered.unsubscribe_url:
+        headers["List-Unsubscribe"] = f"<{rendered.unsubscribe_url}>"
+        headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    message = EmailMultiAlternatives(
+        subject=rendered.subject,
+        body=rendered.text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[delivery.to_email],
+        headers=headers,
+        connection=connection,
+    )
+    message.attach_alternative(rendered.html, "text/html")
+    # django-anymail options; other backends ignore them. Tracking is ours, not the ESP's.
+    message.metadata = {"delivery_id": str(delivery.pk)}
+    message.tags = [delivery.template.slug]
+    message.track_clicks = False
+    message.track_opens = False
+    message.send()
+    status = getattr(message, "anymail_status", None)
+    if status is not None and status.message_id is not None:
+        return str(status.message_id)
+    return delivery.message_id
+
+
+def _domain() -> str:
+    return settings.DEFAULT_FROM_EMAIL.rsplit("@", 1)[-1].strip("> ") or "localhost"
