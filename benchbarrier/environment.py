@@ -47,3 +47,14 @@ def env_list(name: str, default: list[str] | None = None) -> list[str]:
     if raw is None:
         return list(default or [])
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def env_prefixed(prefix: str) -> dict[str, str]:
+    """Every variable that starts with `prefix`, keyed by the rest of its name:
+    `env_prefixed("ANYMAIL_")` turns ANYMAIL_POSTMARK_SERVER_TOKEN into
+    {"POSTMARK_SERVER_TOKEN": ...}."""
+    return {
+        name.removeprefix(prefix): value
+        for name, value in os.environ.items()
+        if name.startswith(prefix) and value
+    }

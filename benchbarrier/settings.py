@@ -12,7 +12,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from benchbarrier.environment import env_bool, env_int, env_list, env_str
+from benchbarrier.environment import env_bool, env_int, env_list, env_prefixed, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -262,9 +262,11 @@ EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.Emai
 EMAIL_FILE_PATH = str(DATA_DIR / "sent-emails")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "BenchBarrier <hello@localhost>")
 SERVER_EMAIL = env_str("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
-# django-anymail reads ESP credentials from ANYMAIL_<ESP>_<SETTING> variables, e.g.
-# ANYMAIL_POSTMARK_SERVER_TOKEN; only the webhook secret is shared by every ESP.
-ANYMAIL = {"WEBHOOK_SECRET": env_str("ANYMAIL_WEBHOOK_SECRET")}
+# django-anymail settings come from ANYMAIL_<SETTING> variables: the ESP's credentials
+# (ANYMAIL_POSTMARK_SERVER_TOKEN, ANYMAIL_MAILGUN_API_KEY ...), its webhook signing key
+# (ANYMAIL_MAILGUN_WEBHOOK_SIGNING_KEY) and the shared ANYMAIL_WEBHOOK_SECRET
+# ("user:password" for the webhook URLs' basic auth).
+ANYMAIL = env_prefixed("ANYMAIL_")
 # The public address of this back office (links in emails: unsubscribe, tracking) and
 # the shop's name and postal address for the email footer (required of bulk senders).
 SITE_URL = env_str("SITE_URL", "http://localhost:8000").rstrip("/")

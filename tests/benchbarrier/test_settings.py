@@ -98,3 +98,16 @@ def test_check_deploy_passes_with_production_values(tmp_path):
         REDIS_URL="redis://cache.internal:6379/0",
     )
     assert result.returncode == 0, result.stderr + result.stdout
+
+
+def test_anymail_settings_come_from_anymail_variables(tmp_path):
+    code = (
+        "import json, django; django.setup(); from django.conf import settings as s; "
+        "print(json.dumps(s.ANYMAIL))"
+    )
+    result = run(tmp_path, ["-c", code], ANYMAIL_POSTMARK_SERVER_TOKEN="pm-token",
+                 ANYMAIL_WEBHOOK_SECRET="esp:secret")  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == {
+        "POSTMARK_SERVER_TOKEN": "pm-token", "WEBHOOK_SECRET": "esp:secret",
+    }  # fmt: skip
