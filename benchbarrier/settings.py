@@ -271,7 +271,7 @@ ANYMAIL = env_prefixed("ANYMAIL_")
 # the shop's name and postal address for the email footer (required of bulk senders).
 SITE_URL = env_str("SITE_URL", "http://localhost:8000").rstrip("/")
 SITE_NAME = env_str("SITE_NAME", "BenchBarrier")
-EMAIL_POSTAL_ADDRESS = env_str("EMAIL_POSTAL_ADDRESS", "BenchBarrier, 1 Harbour Street, Bristol")
+EMAIL_POSTAL_ADDRESS = env_str("EMAIL_POSTAL_ADDRESS", "1 Harbour Street, Bristol BS1 4AA, UK")
 # Unsubscribe links keep working this many days; open/click tracking links this many.
 EMAIL_UNSUBSCRIBE_LINK_DAYS = env_int("EMAIL_UNSUBSCRIBE_LINK_DAYS", 90)
 EMAIL_TRACKING_LINK_DAYS = env_int("EMAIL_TRACKING_LINK_DAYS", 365)

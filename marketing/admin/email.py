@@ -38,6 +38,7 @@ class EmailTemplateForm(forms.ModelForm):
         fields = ["slug", "name", "kind", "category", "subject", "html_body", "text_body",
                   "variables", "sample_data"]  # fmt: skip
         widgets = {
+            "subject": forms.TextInput(attrs={"size": 90}),
             "html_body": forms.Textarea(attrs={"rows": 18, "cols": 100, "style": MONOSPACE}),
             "text_body": forms.Textarea(attrs={"rows": 12, "cols": 100, "style": MONOSPACE}),
         }

@@ -107,3 +107,12 @@ def test_delivery_rate():
     rate = delivery_rate(timedelta(hours=1))
     assert (rate.sent, rate.delivered, rate.bounced, rate.rate) == (4, 3, 1, 0.75)
     assert delivery_rate(timedelta(hours=1), now=now + timedelta(hours=2)).rate is None
+
+
+def test_the_preview_iframe_holds_the_whole_message_escaped(staff_client):
+    template = EmailTemplate.objects.get(slug="welcome")
+    page = staff_client.get(reverse("admin:marketing_emailtemplate_change", args=[template.pk]))
+    text = page.content.decode()
+    start = text.index('srcdoc="') + len('srcdoc="')
+    srcdoc = text[start : text.index('"', start)]
+    assert srcdoc.startswith("&lt;!DOCTYPE html&gt;") and srcdoc.rstrip().endswith("&lt;/html&gt;")
