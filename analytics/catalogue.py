@@ -4,11 +4,11 @@ with their properties. The README's table is this list; the admin filters by it.
 from __future__ import annotations
 
 SITE_EVENTS: dict[str, str] = {
-    "user.created": "email, name",
+    "user.created": "email, name, emailOptIn",
     "user.login": "(none)",
     "product.viewed": "productId, name, price, category",
     "cart.updated": "cartId, items[{productId, quantity, price}], total, currency",
-    "cart.abandoned": "cartId, items, total, currency, checkoutUrl",
+    "cart.abandoned": "cartId, items, total, currency, url",
     "checkout.started": "cartId, total, currency",
     "order.completed": "orderId, cartId, total, currency, items[{productId, quantity, price}]",
     "order.shipped": "orderId, trackingNumber, carrier",

@@ -218,6 +218,14 @@ CELERY_BEAT_SCHEDULE["marketing.refresh_segments"] = {
     "schedule": SEGMENTS_REFRESH_MINUTES * 60.0,
 }
 
+# --- Workflows --------------------------------------------------------------------------
+# Outbound webhook steps: requests are signed with this secret (X-Signature: sha256=...),
+# and hosts on private or loopback addresses are refused unless listed here.
+WORKFLOW_WEBHOOK_SECRET = env_str("WORKFLOW_WEBHOOK_SECRET", SECRET_KEY)
+WORKFLOW_WEBHOOK_ALLOWED_HOSTS = env_list("WORKFLOW_WEBHOOK_ALLOWED_HOSTS", [])
+# Inbound webhook triggers: how old a signed request's X-Timestamp may be.
+WORKFLOW_HOOK_MAX_AGE_SECONDS = env_int("WORKFLOW_HOOK_MAX_AGE_SECONDS", 300)
+
 # --- Auth, i18n, static ------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -321,7 +329,23 @@ REST_FRAMEWORK = {
 # JSON the API passes through untouched (user data, not API fields): no camelCase rewrite.
 JSON_CAMEL_CASE = {
     "JSON_UNDERSCOREIZE": {
-        "ignore_fields": ("payload", "result", "changes", "properties", "traits", "rules")
+        "ignore_fields": (
+            "payload",
+            "result",
+            "changes",
+            "properties",
+            "traits",
+            "rules",
+            "steps",
+            "trigger_config",
+            "exit_events",
+            "context",
+            "definition",
+            "cursor",
+            "input",
+            "output",
+            "waiting_for",
+        )
     },
 }
 # Requests per client (API key or staff user) and for the whole API, per period.

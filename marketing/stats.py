@@ -12,7 +12,8 @@ What counts (see the event catalogue in the README):
 - `order.completed`: order_count, total_spent += properties.total, last_order_at;
 - `order.refunded`: total_spent -= properties.amount;
 - `email.sent` / `email.opened` / `email.clicked`: the counters behind email_engagement;
-- `user.created` with properties.email / name: fills an empty email and name.
+- `user.created` with properties.email / name / emailOptIn: fills an empty email and
+  name, and records a signup opt-in (`emailOptIn: true`).
 """
 
 from __future__ import annotations
@@ -59,7 +60,7 @@ def apply_events(events: list[BusEvent]) -> int:
 
     One upsert per 1,000 users (so one per ingestion batch)."""
     rows: dict[str, _Row] = {}
-    profiles: dict[str, dict[str, str]] = {}
+    profiles: dict[str, dict[str, Any]] = {}
     for event in events:
         if not event.user_id:
             continue
@@ -120,7 +121,7 @@ def _money(value: Any) -> Decimal:
     return amount if amount.is_finite() and abs(amount) < Decimal("1e11") else Decimal(0)
 
 
-def _profile(properties: dict[str, Any]) -> dict[str, str]:
+def _profile(properties: dict[str, Any]) -> dict[str, Any]:
     profile = {}
     email = properties.get("email")
     if isinstance(email, str) and "@" in email and len(email) <= 254:
@@ -128,6 +129,8 @@ def _profile(properties: dict[str, Any]) -> dict[str, str]:
     name = properties.get("name")
     if isinstance(name, str) and name.strip():
         profile["name"] = name.strip()[:200]
+    if properties.get("emailOptIn") is True:
+        profile["email_opt_in"] = True
     return profile
 
 
@@ -195,9 +198,10 @@ def _engagement_sql(sent: str, opened: str, clicked: str, least: str) -> str:
     )
 
 
-def _fill_profiles(profiles: dict[str, dict[str, str]]) -> None:
+def _fill_profiles(profiles: dict[str, dict[str, Any]]) -> None:
     """Email and name from `user.created`, only where the customer has none yet and the
     email is not someone else's (identify through the API is the authority)."""
+    now = clock.now()
     customers = list(Customer.objects.filter(external_id__in=list(profiles)))
     wanted = {p["email"] for p in profiles.values() if "email" in p}
     taken = set(Customer.objects.filter(email__in=wanted).values_list("email", flat=True))
@@ -213,6 +217,13 @@ def _fill_profiles(profiles: dict[str, dict[str, str]]) -> None:
         if profile.get("name") and not customer.name:
             customer.name = profile["name"]
             touched = True
+        if profile.get("email_opt_in") and not customer.email_opt_in and customer.email:
+            customer.email_opt_in = True
+            customer.email_opt_in_at = now
+            customer.email_opt_in_source = "signup"
+            touched = True
         if touched:
             changed.append(customer)
-    Customer.objects.bulk_update(changed, ["email", "name"])
+    Customer.objects.bulk_update(
+        changed, ["email", "name", "email_opt_in", "email_opt_in_at", "email_opt_in_source"]
+    )

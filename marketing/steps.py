@@ -1,0 +1,119 @@
+"""What marketing gives the workflow engine: the `sendEmail` and `updateCustomer` steps,
+the named checks `cart.stillAbandoned` and `user.hasOrdered`, and the rule language
+(rules about the execution's customer) for conditions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from analytics.models import Event
+from benchbarrier.rules import RuleError, evaluate
+from marketing.models import Customer, EmailTemplate
+from marketing.rules import CustomerContext, parse_customer_rules
+from marketing.services.email import queue_email
+from workflows.context import resolve_values
+from workflows.definition import allowed_keys
+from workflows.registry import Errors, StepResult, StepRun, check, rule_language, step_type
+from workflows.steps import delay_of
+
+
+def customer_of(context: dict[str, Any]) -> Customer | None:
+    user_id = context.get("userId")
+    return Customer.objects.filter(external_id=user_id).first() if user_id else None
+
+
+def _validate_send_email(step: dict[str, Any], path: str) -> Errors:
+    errors = allowed_keys(step, path, {"template", "variables", "delay", "to"})
+    template = step.get("template")
+    if not isinstance(template, str) or not EmailTemplate.objects.filter(slug=template).exists():
+        errors.append((f"{path}.template", f'unknown template "{template}"'))
+    if not isinstance(step.get("variables", {}), dict):
+        errors.append((f"{path}.variables", "must be an object"))
+    delay = step.get("delay", "immediate")
+    if delay != "immediate":
+        try:
+            delay_of(step)
+        except (ValueError, TypeError):
+            errors.append((f"{path}.delay", '"immediate" or a duration like "2h"'))
+    return errors
+
+
+@step_type("sendEmail", validate=_validate_send_email)
+def send_email(run: StepRun) -> StepResult:
+    """Queue an email to the execution's customer (once per execution and step)."""
+    customer = customer_of(run.context)
+    variables = resolve_values(run.step.get("variables", {}), run.context)
+    to = run.step.get("to") or None
+    if customer is None and to is None:
+        raise ValueError(f'no customer with site user id "{run.context.get("userId")}" to email')
+    delay = delay_of(run.step)
+    delivery = queue_email(
+        template=run.step["template"],
+        variables=variables,
+        customer=customer,
+        to=to,
+        source=f"workflow {run.execution.workflow_id} / execution {run.execution.pk} / {run.path}",
+        idempotency_key=run.idempotency_key,
+        send_after=run.now + delay if delay else None,
+    )
+    return StepResult(output={"deliveryId": delivery.pk, "to": delivery.to_email})
+
+
+def _validate_update_customer(step: dict[str, Any], path: str) -> Errors:
+    errors = allowed_keys(step, path, {"traits"})
+    if not isinstance(step.get("traits"), dict) or not step["traits"]:
+        errors.append((f"{path}.traits", 'traits to set, like {"segment": "vip"}'))
+    return errors
+
+
+@step_type("updateCustomer", validate=_validate_update_customer)
+def update_customer(run: StepRun) -> StepResult:
+    """Set traits on the execution's customer (null removes one)."""
+    customer = customer_of(run.context)
+    if customer is None:
+        raise ValueError(f'no customer with site user id "{run.context.get("userId")}"')
+    traits = dict(customer.traits)
+    for key, value in resolve_values(run.step["traits"], run.context).items():
+        if value is None:
+            traits.pop(key, None)
+        else:
+            traits[key] = value
+    Customer.objects.filter(pk=customer.pk).update(traits=traits)
+    return StepResult(output={"traits": traits})
+
+
+@check("cart.stillAbandoned", "no order.completed for the trigger's cartId since it started")
+def cart_still_abandoned(context: dict[str, Any]) -> bool:
+    cart = context.get("trigger", {}).get("cartId")
+    orders = Event.objects.filter(user_id=context.get("userId"), event_name="order.completed")
+    started = context.get("event", {}).get("timestamp")
+    if started:
+        orders = orders.filter(timestamp__gte=datetime.fromisoformat(started))
+    if cart is not None:
+        orders = orders.filter(properties__cartId=cart)
+    return not orders.exists()
+
+
+@check("user.hasOrdered", "the customer has at least one completed order")
+def user_has_ordered(context: dict[str, Any]) -> bool:
+    customer = customer_of(context)
+    return bool(customer and customer.order_count > 0)
+
+
+def _validate_rules(rules: Any, path: str) -> Errors:
+    try:
+        parse_customer_rules(rules, path)
+    except RuleError as exc:
+        return exc.errors
+    return []
+
+
+def _evaluate_rules(rules: Any, context: dict[str, Any], now: datetime) -> bool:
+    customer = customer_of(context)
+    if customer is None:
+        return False
+    return evaluate(parse_customer_rules(rules).lower(now), CustomerContext(customer))
+
+
+rule_language(validate=_validate_rules, evaluate=_evaluate_rules)

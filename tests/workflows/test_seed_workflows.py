@@ -1,0 +1,133 @@
+"""The seed's two workflows end to end: events through the API, real jobs, the clock
+moved instead of sleeping."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+
+from benchbarrier import clock
+from tests.workflows.helpers import CART, NOON, run_due, seed_workflow, subjects, travel
+from workflows.models import ExecutionStatus, WorkflowExecution
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _setup(settings):
+    settings.EMAIL_BACKEND = "anymail.backends.test.EmailBackend"
+    mail.outbox = []
+    clock.advance(NOON - clock.now())
+
+
+@pytest.fixture
+def site(key_client):
+    return key_client("analytics", "marketing")
+
+
+def identify(site, user_id: str = "u1") -> None:
+    response = site.post("/api/marketing/customers", {
+        "externalId": user_id, "email": f"{user_id}@example.com", "name": "Ada Moreau",
+        "emailOptIn": True, "timezone": "UTC"}, format="json")  # fmt: skip
+    assert response.status_code in (200, 201), response.json()
+
+
+def send_event(site, capture, name: str, properties: dict, user_id: str = "u1", n: int = 0):
+    with capture(execute=True):
+        response = site.post("/api/analytics/events", {
+            "eventName": name, "userId": user_id, "messageId": f"{name}-{user_id}-{n}",
+            "properties": properties}, format="json")  # fmt: skip
+    assert response.status_code == 201, response.json()
+
+
+def test_abandoned_cart_reminds_then_discounts(site, django_capture_on_commit_callbacks):
+    capture = django_capture_on_commit_callbacks
+    seed_workflow("Abandoned Cart Recovery")
+    identify(site)
+    send_event(site, capture, "cart.abandoned", CART)
+    run_due(capture)
+    execution = WorkflowExecution.objects.get()
+    assert execution.status == ExecutionStatus.WAITING and subjects() == []
+    travel(timedelta(hours=1))
+    run_due(capture)
+    assert subjects() == ["Ada, your cart is waiting"]
+    travel(timedelta(hours=24))
+    run_due(capture)
+    assert subjects() == ["Ada, your cart is waiting", "10% off the cart you left behind"]
+    execution.refresh_from_db()
+    assert execution.status == ExecutionStatus.COMPLETED
+    steps = list(execution.step_logs.values_list("path", "step_type", "status"))
+    assert steps == [
+        ("steps[0]", "wait", "waiting"),
+        ("steps[1]", "sendEmail", "completed"),
+        ("steps[2]", "wait", "waiting"),
+        ("steps[3]", "condition", "completed"),
+        ("steps[3].ifTrue[0]", "sendEmail", "completed"),
+    ]
+
+
+def test_an_order_for_the_cart_ends_the_run_before_the_discount(
+    site, django_capture_on_commit_callbacks
+):
+    capture = django_capture_on_commit_callbacks
+    seed_workflow("Abandoned Cart Recovery")
+    identify(site)
+    send_event(site, capture, "cart.abandoned", CART)
+    run_due(capture)
+    travel(timedelta(hours=1))
+    run_due(capture)
+    assert len(mail.outbox) == 1
+    travel(timedelta(hours=2))
+    send_event(site, capture, "order.completed", {"orderId": "o1", "cartId": "cart-1",
+                                                  "total": 119, "currency": "EUR", "items": []})  # fmt: skip
+    execution = WorkflowExecution.objects.get()
+    assert execution.status == ExecutionStatus.COMPLETED
+    assert execution.step_logs.last().status == "exited"
+    travel(timedelta(hours=30))
+    run_due(capture)
+    assert len(mail.outbox) == 1  # no discount
+
+
+def test_an_order_for_another_cart_does_not_end_it(site, django_capture_on_commit_callbacks):
+    capture = django_capture_on_commit_callbacks
+    seed_workflow("Abandoned Cart Recovery")
+    identify(site)
+    send_event(site, capture, "cart.abandoned", CART)
+    send_event(site, capture, "order.completed", {"orderId": "o9", "cartId": "cart-9",
+                                                  "total": 5, "currency": "EUR", "items": []})  # fmt: skip
+    assert WorkflowExecution.objects.get().status != ExecutionStatus.COMPLETED
+
+
+def test_one_run_at_a_time_per_customer(site, django_capture_on_commit_callbacks):
+    capture = django_capture_on_commit_callbacks
+    seed_workflow("Abandoned Cart Recovery")
+    identify(site)
+    send_event(site, capture, "cart.abandoned", CART, n=1)
+    send_event(site, capture, "cart.abandoned", {**CART, "cartId": "cart-2"}, n=2)
+    assert WorkflowExecution.objects.count() == 1
+
+
+@pytest.mark.parametrize("orders", [False, True])
+def test_onboarding(site, django_capture_on_commit_callbacks, orders):
+    capture = django_capture_on_commit_callbacks
+    seed_workflow("Customer Onboarding Sequence")
+    send_event(site, capture, "user.created", {"email": "u1@example.com", "name": "Ada Moreau",
+                                               "emailOptIn": True})  # fmt: skip
+    run_due(capture)
+    assert subjects() == ["Welcome to BenchBarrier, Ada"]
+    travel(timedelta(days=3))
+    run_due(capture)
+    assert subjects()[-1] == "3 tips to get the most out of BenchBarrier"
+    if orders:
+        send_event(site, capture, "order.completed", {"orderId": "o1", "total": 50,
+                                                      "currency": "EUR", "items": []})  # fmt: skip
+    travel(timedelta(days=4))
+    run_due(capture)
+    execution = WorkflowExecution.objects.get()
+    assert execution.status == ExecutionStatus.COMPLETED
+    if orders:
+        assert len(mail.outbox) == 2
+    else:
+        assert subjects()[-1] == "15% off your first order"

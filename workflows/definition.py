@@ -1,0 +1,154 @@
+"""Validation of a whole workflow definition, every problem named by its path:
+`steps[3].ifTrue[0].template: unknown template "abandoned-cart-discont"`."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django_celery_beat.validators import crontab_validator
+
+from benchbarrier.durations import parse_duration
+from workflows.registry import Errors, get_step, step_names
+
+EVENT_NAME = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$")
+MAX_STEPS = 200
+
+
+class DefinitionError(ValueError):
+    def __init__(self, errors: Errors) -> None:
+        self.errors = errors
+        super().__init__("; ".join(f"{path}: {message}" for path, message in errors))
+
+
+def validate_definition(
+    *,
+    trigger_type: str,
+    trigger_config: Any,
+    steps: Any,
+    exit_events: Any = (),
+    reentry: str = "one_at_a_time",
+    reentry_period: str = "",
+) -> None:
+    """Raises DefinitionError listing every problem."""
+    errors: Errors = []
+    errors += _trigger(trigger_type, trigger_config)
+    if not isinstance(steps, list) or not steps:
+        errors.append(("steps", "needs at least one step"))
+    else:
+        errors += validate_steps(steps, "steps")
+        if _count(steps) > MAX_STEPS:
+            errors.append(("steps", f"at most {MAX_STEPS} steps in all"))
+    errors += _exit_events(exit_events)
+    if reentry == "once_per_period":
+        errors += _duration(reentry_period, "reentryPeriod")
+    if errors:
+        raise DefinitionError(errors)
+
+
+def validate_steps(steps: list[Any], path: str) -> Errors:
+    errors: Errors = []
+    for index, step in enumerate(steps):
+        here = f"{path}[{index}]"
+        if not isinstance(step, dict):
+            errors.append((here, 'a step is an object like {"type": "wait", "duration": "1h"}'))
+            continue
+        kind = step.get("type")
+        step_type = get_step(kind) if isinstance(kind, str) else None
+        if step_type is None:
+            errors.append(
+                (
+                    f"{here}.type",
+                    f'unknown step type "{kind}"; use one of ' + ", ".join(step_names()),
+                )
+            )
+            continue
+        errors += step_type.validate(step, here)
+        for branch in step_type.branches:
+            inner = step.get(branch, [])
+            if not isinstance(inner, list):
+                errors.append((f"{here}.{branch}", "must be a list of steps"))
+            elif inner:
+                errors += validate_steps(inner, f"{here}.{branch}")
+    return errors
+
+
+def allowed_keys(step: dict[str, Any], path: str, keys: set[str]) -> Errors:
+    unknown = sorted(set(step) - keys - {"type", "name"})
+    return [(f"{path}.{key}", "unknown key for this step") for key in unknown]
+
+
+def required_duration(step: dict[str, Any], key: str, path: str) -> Errors:
+    return _duration(step.get(key), f"{path}.{key}")
+
+
+def _duration(value: Any, path: str) -> Errors:
+    if not isinstance(value, str):
+        return [(path, 'a duration like "30m", "1h", "3d" or "2w" is required')]
+    try:
+        parse_duration(value)
+    except ValueError as exc:
+        return [(path, str(exc))]
+    return []
+
+
+def _trigger(trigger_type: str, config: Any) -> Errors:
+    if not isinstance(config, dict):
+        return [("triggerConfig", "must be an object")]
+    if trigger_type == "event":
+        event = config.get("event")
+        if not isinstance(event, str) or not EVENT_NAME.match(event):
+            return [("triggerConfig.event", 'the event that starts it, like "cart.abandoned"')]
+        return []
+    if trigger_type == "schedule":
+        errors: Errors = []
+        schedule = config.get("schedule")
+        try:
+            crontab_validator(schedule if isinstance(schedule, str) else "")
+        except ValidationError as exc:
+            errors.append(
+                (
+                    "triggerConfig.schedule",
+                    f'a cron expression like "0 9 * * 1" is required ({exc.messages[0]})',
+                )
+            )
+        timezone = config.get("timezone", "UTC")
+        from zoneinfo import available_timezones
+
+        if timezone not in available_timezones():
+            errors.append(("triggerConfig.timezone", f'unknown time zone "{timezone}"'))
+        return errors
+    if trigger_type == "webhook":
+        return []
+    return [("triggerType", f'unknown trigger "{trigger_type}"; use event, schedule or webhook')]
+
+
+def _exit_events(exit_events: Any) -> Errors:
+    if not isinstance(exit_events, list | tuple):
+        return [("exitEvents", 'a list like [{"event": "order.completed", "match": ["cartId"]}]')]
+    errors: Errors = []
+    for index, item in enumerate(exit_events):
+        here = f"exitEvents[{index}]"
+        if (
+            not isinstance(item, dict)
+            or not isinstance(item.get("event"), str)
+            or not (EVENT_NAME.match(item["event"]))
+        ):
+            errors.append((f"{here}.event", 'an event name like "order.completed"'))
+            continue
+        match = item.get("match", [])
+        if not isinstance(match, list) or not all(isinstance(key, str) for key in match):
+            errors.append((f"{here}.match", "a list of property names to compare"))
+    return errors
+
+
+def _count(steps: list[Any]) -> int:
+    total = 0
+    for step in steps:
+        total += 1
+        if isinstance(step, dict):
+            for value in step.values():
+                if isinstance(value, list) and value and isinstance(value[0], dict):
+                    total += _count(value)
+    return total

@@ -1,0 +1,30 @@
+"""Job handlers of the workflow engine."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from jobs.models import Job
+from jobs.registry import job_handler
+from workflows.engine import ADVANCE, advance_many
+
+
+@job_handler(
+    ADVANCE,
+    max_attempts=3,
+    retry_delay=timedelta(seconds=30),
+    timeout=timedelta(minutes=2),
+    batch=True,
+    schema={
+        "type": "object",
+        "properties": {"executionId": {"type": "integer"}, "token": {"type": "integer"}},
+        "required": ["executionId", "token"],
+        "additionalProperties": False,
+    },
+)
+def advance(jobs: list[Job]) -> dict[Any, Exception]:
+    """Run the next step of each claimed execution (a stale job does nothing)."""
+    job_of = {job.payload["executionId"]: job for job in jobs}
+    failures = advance_many([(job.payload["executionId"], job.payload["token"]) for job in jobs])
+    return {job_of[execution_id].id: exc for execution_id, exc in failures.items()}
