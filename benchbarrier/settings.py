@@ -345,6 +345,7 @@ JSON_CAMEL_CASE = {
             "input",
             "output",
             "waiting_for",
+            "checks",
         )
     },
 }

@@ -15,6 +15,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/", include("benchbarrier.api.urls")),
     path("api/automation/", include("jobs.urls")),
+    path("api/automation/", include("workflows.urls")),
     path("api/analytics/", include("analytics.urls")),
     path("api/marketing/", include("marketing.urls")),
     re_path(r"^api/", errors.json_not_found),

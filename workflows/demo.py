@@ -17,14 +17,30 @@ SEED_WORKFLOWS = [
         "triggerConfig": {"event": "cart.abandoned"},
         "steps": [
             {"type": "wait", "duration": "1h"},
-            {"type": "sendEmail", "template": "abandoned-cart-reminder",
-             "variables": {"cart": "{{ trigger }}"}},
+            {
+                "type": "sendEmail",
+                "template": "abandoned-cart-reminder",
+                "variables": {"cart": "{{ trigger }}"},
+            },
             {"type": "wait", "duration": "24h"},
-            {"type": "condition", "check": "cart.stillAbandoned", "ifTrue": [
-                {"type": "sendEmail", "template": "abandoned-cart-discount",
-                 "variables": {"cart": "{{ trigger }}", "discount": {
-                     "code": "COMEBACK10", "percent": 10, "expires": "in 48 hours"}}},
-            ]},
+            {
+                "type": "condition",
+                "check": "cart.stillAbandoned",
+                "ifTrue": [
+                    {
+                        "type": "sendEmail",
+                        "template": "abandoned-cart-discount",
+                        "variables": {
+                            "cart": "{{ trigger }}",
+                            "discount": {
+                                "code": "COMEBACK10",
+                                "percent": 10,
+                                "expires": "in 48 hours",
+                            },
+                        },
+                    },
+                ],
+            },
         ],
         "exitEvents": [{"event": "order.completed", "match": ["cartId"]}],
     },
@@ -38,13 +54,20 @@ SEED_WORKFLOWS = [
             {"type": "wait", "duration": "3d"},
             {"type": "sendEmail", "template": "getting-started-tips"},
             {"type": "wait", "duration": "4d"},
-            {"type": "condition", "check": "user.hasOrdered", "ifFalse": [
-                {"type": "sendEmail", "template": "first-order-discount",
-                 "variables": {"discount": {"code": "WELCOME15", "percent": 15}}},
-            ]},
+            {
+                "type": "condition",
+                "check": "user.hasOrdered",
+                "ifFalse": [
+                    {
+                        "type": "sendEmail",
+                        "template": "first-order-discount",
+                        "variables": {"discount": {"code": "WELCOME15", "percent": 15}},
+                    },
+                ],
+            },
         ],
     },
-]  # fmt: skip
+]
 
 
 def seed_fields(seed: dict) -> dict:

@@ -32,6 +32,7 @@ from workflows.models import (
     WorkflowStepLog,
 )
 from workflows.registry import StepRun, get_step
+from workflows.schedules import sync_schedule
 
 ADVANCE = "workflow.advance"
 
@@ -324,6 +325,7 @@ def pause_workflow(*, workflow: Workflow, actor: Actor, request: Any = None) -> 
     with transaction.atomic():
         Workflow.objects.filter(pk=workflow.pk).update(is_paused=True, updated_at=clock.now())
         workflow.is_paused = True
+        sync_schedule(workflow)
         paused = WorkflowExecution.objects.filter(
             workflow=workflow,
             status__in=(ExecutionStatus.PENDING, ExecutionStatus.RUNNING, ExecutionStatus.WAITING),
@@ -344,6 +346,7 @@ def resume_workflow(*, workflow: Workflow, actor: Actor, request: Any = None) ->
     with transaction.atomic():
         Workflow.objects.filter(pk=workflow.pk).update(is_paused=False, updated_at=now)
         workflow.is_paused = False
+        sync_schedule(workflow)
         executions = list(
             WorkflowExecution.objects.select_for_update().filter(
                 workflow=workflow, status=ExecutionStatus.PAUSED

@@ -1,0 +1,206 @@
+"""The workflows API: definitions validated by path, execute, simulate, pause/resume,
+executions, cancel, webhook and schedule triggers."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django_celery_beat.models import PeriodicTask
+
+from benchbarrier import clock
+from tests.workflows.helpers import CART, NOON, run_due, subjects, travel
+from workflows import hooks
+from workflows.demo import SEED_WORKFLOWS
+from workflows.models import ExecutionStatus, Workflow, WorkflowExecution
+from workflows.tasks import run_scheduled
+
+pytestmark = pytest.mark.django_db
+URL = "/api/automation/workflows"
+CART_SEED, ONBOARDING_SEED = SEED_WORKFLOWS
+
+
+@pytest.fixture(autouse=True)
+def _setup(settings):
+    settings.EMAIL_BACKEND = "anymail.backends.test.EmailBackend"
+    mail.outbox = []
+    clock.advance(NOON - clock.now())
+
+
+@pytest.fixture
+def client(key_client):
+    return key_client("automation", "marketing")
+
+
+def create(client, seed: dict) -> dict:
+    response = client.post(URL, seed, format="json")
+    assert response.status_code == 201, response.json()
+    return response.json()
+
+
+def test_the_seeds_json_is_accepted_as_is(client):
+    body = create(client, CART_SEED)
+    assert body["steps"] == CART_SEED["steps"]  # ifTrue, variables: unchanged
+    assert body["triggerConfig"] == {"event": "cart.abandoned"}
+    assert body["exitEvents"] == [{"event": "order.completed", "match": ["cartId"]}]
+    assert create(client, ONBOARDING_SEED)["reentry"] == "one_at_a_time"
+
+
+@pytest.mark.parametrize(
+    ("change", "path", "message"),
+    [
+        (lambda s: s["steps"][3]["ifTrue"][0].update(template="abandoned-cart-discont"),
+         "steps[3].ifTrue[0].template", 'unknown template "abandoned-cart-discont"'),
+        (lambda s: s["steps"][0].update(duration="an hour"), "steps[0].duration",
+         '"an hour" is not a duration'),
+        (lambda s: s["steps"].append({"type": "sleep"}), "steps[4].type", 'unknown step type "sleep"'),
+        (lambda s: s["steps"][3].update(check="cart.isAbandoned"), "steps[3].check",
+         'unknown check "cart.isAbandoned"'),
+        (lambda s: s["steps"][3].update(check=[{"field": "total_spent", "operator": "gt", "value": 1}]),
+         "steps[3].check[0].operator", 'unknown operator "gt"'),
+        (lambda s: s["steps"][1].update(subject="Hi"), "steps[1].subject", "unknown key"),
+        (lambda s: s.update(triggerConfig={"event": "Cart Abandoned"}), "triggerConfig.event",
+         "the event that starts it"),
+        (lambda s: s.update(triggerType="schedule", triggerConfig={"schedule": "every monday"}),
+         "triggerConfig.schedule", "a cron expression"),
+        (lambda s: s.update(steps=[]), "steps", "needs at least one step"),
+        (lambda s: s.update(exitEvents=[{"event": "x"}]), "exitEvents[0].event", "an event name"),
+    ],
+)  # fmt: skip
+def test_every_validation_error_names_its_path(client, change, path, message):
+    seed = json.loads(json.dumps(CART_SEED))
+    change(seed)
+    for url in (URL, f"{URL}/validate"):
+        response = client.post(url, seed, format="json")
+        assert response.status_code == 400, response.json()
+        errors = {e["field"]: e["message"] for e in response.json()["errors"]}
+        assert path in errors, errors
+        assert errors[path].startswith(message), errors[path]
+    assert not Workflow.objects.exists()
+
+
+def test_validate_accepts_a_good_definition(client):
+    assert client.post(f"{URL}/validate", CART_SEED, format="json").json() == {"valid": True}
+
+
+def test_execute_with_a_context_and_read_the_step_log(client, django_capture_on_commit_callbacks):
+    workflow = create(client, {**CART_SEED, "name": "Manual", "steps": [
+        {"type": "enqueueJob", "jobType": "jobs.noop", "payload": {"cart": "{{ trigger.cartId }}"}},
+        {"type": "exit"}, {"type": "wait", "duration": "1h"}]})  # fmt: skip
+    response = client.post(f"{URL}/{workflow['id']}/execute", {"context": CART, "userId": "u1"},
+                           format="json")  # fmt: skip
+    assert response.status_code == 201, response.json()
+    run_due(django_capture_on_commit_callbacks)
+    detail = client.get(f"/api/automation/executions/{response.json()['id']}").json()
+    assert detail["status"] == "completed"
+    assert [s["stepType"] for s in detail["stepLogs"]] == ["enqueueJob", "exit"]
+    assert detail["stepLogs"][0]["output"]["jobId"]
+    listed = client.get(
+        "/api/automation/executions", {"workflow": workflow["id"], "customer": "u1"}
+    )
+    assert [e["id"] for e in listed.json()["results"]] == [response.json()["id"]]
+
+
+def test_simulate_shows_the_path_without_side_effects(client):
+    workflow = create(client, CART_SEED)
+    url = f"{URL}/{workflow['id']}/simulate"
+    taken = client.post(url, {"context": CART, "checks": {"cart.stillAbandoned": True}},
+                        format="json").json()["steps"]  # fmt: skip
+    assert [(s["path"], s["type"]) for s in taken] == [
+        ("steps[0]", "wait"), ("steps[1]", "sendEmail"), ("steps[2]", "wait"),
+        ("steps[3]", "condition"), ("steps[3].ifTrue[0]", "sendEmail"),
+    ]  # fmt: skip
+    bought = client.post(url, {"context": CART, "checks": {"cart.stillAbandoned": False}},
+                         format="json").json()["steps"]  # fmt: skip
+    assert bought[-1]["outcome"] == "cart.stillAbandoned is false"
+    assert mail.outbox == [] and not WorkflowExecution.objects.exists()
+
+
+def test_pause_and_resume_with_runs_mid_wait(client, django_capture_on_commit_callbacks):
+    capture = django_capture_on_commit_callbacks
+    workflow = create(client, CART_SEED)
+    client.post("/api/marketing/customers", {"externalId": "u1", "email": "u1@example.com",
+                "name": "Ada", "emailOptIn": True, "timezone": "UTC"}, format="json")  # fmt: skip
+    client.post(
+        f"{URL}/{workflow['id']}/execute", {"context": CART, "userId": "u1"}, format="json"
+    )
+    run_due(capture)  # now in the 1h wait
+    paused = client.post(f"{URL}/{workflow['id']}/pause").json()
+    assert paused["isPaused"] is True
+    assert WorkflowExecution.objects.get().status == ExecutionStatus.PAUSED
+    conflict = client.post(f"{URL}/{workflow['id']}/execute", {"context": CART, "userId": "u2"},
+                           format="json")  # fmt: skip
+    assert conflict.status_code == 409
+    travel(timedelta(hours=3))
+    run_due(capture)
+    assert mail.outbox == []  # nothing moves while paused
+    client.post(f"{URL}/{workflow['id']}/resume")
+    run_due(capture)  # the wait ended meanwhile: the reminder goes at once
+    assert subjects() == ["Ada, your cart is waiting"]
+    assert WorkflowExecution.objects.get().status == ExecutionStatus.WAITING
+
+
+def test_cancel_one_execution(client, django_capture_on_commit_callbacks):
+    workflow = create(client, CART_SEED)
+    started = client.post(
+        f"{URL}/{workflow['id']}/execute", {"context": CART}, format="json"
+    ).json()
+    response = client.post(f"/api/automation/executions/{started['id']}/cancel")
+    assert response.json()["status"] == "cancelled"
+    assert client.post(f"/api/automation/executions/{started['id']}/cancel").status_code == 409
+    run_due(django_capture_on_commit_callbacks)
+    assert not WorkflowExecution.objects.get().step_logs.exists()
+
+
+def _hook_request(client, url: str, secret: str, body: dict, timestamp: int | None = None,
+                  signature: str | None = None):  # fmt: skip
+    raw = json.dumps(body).encode()
+    stamp = str(timestamp if timestamp is not None else int(clock.now().timestamp()))
+    return client.generic("POST", url, raw, content_type="application/json",
+                          HTTP_X_TIMESTAMP=stamp,
+                          HTTP_X_SIGNATURE=signature or hooks.sign(secret, stamp, raw))  # fmt: skip
+
+
+def test_a_signed_webhook_starts_a_run_and_bad_or_stale_ones_are_refused(client):
+    from rest_framework.test import APIClient
+
+    workflow = create(client, {**CART_SEED, "name": "Hooked", "triggerType": "webhook",
+                               "triggerConfig": {}})  # fmt: skip
+    url = workflow["webhookUrl"].removeprefix("http://localhost:8000")
+    secret = Workflow.objects.get(pk=workflow["id"]).webhook_secret
+    anonymous = APIClient()
+    started = _hook_request(anonymous, url, secret, {"userId": "u7", **CART})
+    assert started.status_code == 202, started.content
+    execution = WorkflowExecution.objects.get()
+    assert execution.context["trigger"]["cartId"] == "cart-1" and execution.user_id == "u7"
+    bad = _hook_request(anonymous, url, secret, CART, signature="sha256=" + "0" * 64)
+    assert bad.status_code == 403 and bad.json()["code"] == "invalid_signature"
+    stale = _hook_request(anonymous, url, secret, CART, timestamp=int(time.time()) - 3600)
+    assert stale.status_code == 401
+    unsigned = anonymous.post(url, CART, format="json")
+    assert unsigned.status_code == 401
+    assert WorkflowExecution.objects.count() == 1
+
+
+def test_schedules_follow_the_workflow(client, django_capture_on_commit_callbacks):
+    scheduled = {**ONBOARDING_SEED, "name": "Weekly", "triggerType": "schedule",
+                 "triggerConfig": {"schedule": "0 9 * * 1", "timezone": "Europe/Paris"},
+                 "steps": [{"type": "enqueueJob", "jobType": "jobs.noop"}]}  # fmt: skip
+    workflow = create(client, scheduled)
+    task = PeriodicTask.objects.get(task="workflows.run_scheduled")
+    assert (task.crontab.minute, task.crontab.hour, task.crontab.day_of_week) == ("0", "9", "1")
+    assert str(task.crontab.timezone) == "Europe/Paris" and task.enabled
+    assert json.loads(task.kwargs) == {"workflow_id": workflow["id"]}
+    client.post(f"{URL}/{workflow['id']}/pause")
+    assert PeriodicTask.objects.get(task="workflows.run_scheduled").enabled is False
+    assert run_scheduled(workflow["id"]) is None  # a paused workflow starts nothing
+    client.post(f"{URL}/{workflow['id']}/resume")
+    assert PeriodicTask.objects.get(task="workflows.run_scheduled").enabled is True
+    execution_id = run_scheduled(workflow["id"])  # what celery-beat calls at 09:00 Paris
+    run_due(django_capture_on_commit_callbacks)
+    assert WorkflowExecution.objects.get(pk=execution_id).status == ExecutionStatus.COMPLETED
+    client.delete(f"{URL}/{workflow['id']}")
+    assert not PeriodicTask.objects.filter(task="workflows.run_scheduled").exists()

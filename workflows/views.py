@@ -1,0 +1,227 @@
+from __future__ import annotations
+
+import json
+
+import django_filters
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.pagination import CursorPagination
+from rest_framework.parsers import BaseParser
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from benchbarrier.api.errors import Conflict, error_body
+from benchbarrier.models import Scope
+from benchbarrier.services.audit import Actor
+from workflows import engine, hooks, serializers
+from workflows.models import ExecutionStatus, Workflow, WorkflowExecution
+from workflows.services import delete_workflow, save_workflow
+from workflows.simulation import simulate
+
+
+class WorkflowViewSet(viewsets.ModelViewSet):
+    """Workflows (scope `automation`)."""
+
+    required_scope = Scope.AUTOMATION
+    queryset = Workflow.objects.all()
+    serializer_class = serializers.WorkflowSerializer
+    filterset_fields = ["trigger_type", "is_paused"]
+    search_fields = ["name", "description"]
+    ordering_fields = ["name", "created_at", "updated_at"]
+
+    def perform_create(self, serializer: serializers.WorkflowSerializer) -> None:
+        serializer.instance = save_workflow(
+            actor=Actor.from_request(self.request),
+            request=self.request,
+            **serializer.validated_data,
+        )
+
+    def perform_update(self, serializer: serializers.WorkflowSerializer) -> None:
+        serializer.instance = save_workflow(
+            workflow=serializer.instance,
+            actor=Actor.from_request(self.request),
+            request=self.request,
+            **serializer.validated_data,
+        )
+
+    def perform_destroy(self, instance: Workflow) -> None:
+        delete_workflow(
+            workflow=instance, actor=Actor.from_request(self.request), request=self.request
+        )
+
+    @extend_schema(request=serializers.ValidateSerializer, responses={200: None})
+    @action(detail=False, methods=["post"])
+    def validate(self, request: Request) -> Response:
+        """Check a definition without saving it: 200 {"valid": true}, or 400 naming each
+        problem by path (`steps[3].ifTrue[0].template`)."""
+        serializers.ValidateSerializer(data=request.data).is_valid(raise_exception=True)
+        return Response({"valid": True})
+
+    @extend_schema(
+        request=serializers.ExecuteSerializer, responses={201: serializers.ExecutionSerializer}
+    )
+    @action(detail=True, methods=["post"])
+    def execute(self, request: Request, pk: str) -> Response:
+        """Start a run now with an optional context (409 when paused or re-entry forbids)."""
+        params = serializers.ExecuteSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        workflow = self.get_object()
+        execution = engine.start_execution(
+            workflow,
+            context=params.validated_data["context"],
+            user_id=params.validated_data["user_id"],
+            actor=Actor.from_request(request),
+            request=request,
+        )
+        if execution is None:
+            reason = (
+                "the workflow is paused"
+                if workflow.is_paused
+                else ("this customer already has a run and the re-entry rule forbids another")
+            )
+            raise Conflict(f"Not started: {reason}.")
+        return Response(
+            serializers.ExecutionSerializer(execution).data, status=status.HTTP_201_CREATED
+        )
+
+    @extend_schema(
+        request=serializers.SimulateSerializer,
+        responses={200: serializers.SimulatedStepSerializer(many=True)},
+    )
+    @action(detail=True, methods=["post"])
+    def simulate(self, request: Request, pk: str) -> Response:
+        """The path a run would take for this context: nothing is sent or queued."""
+        params = serializers.SimulateSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        data = params.validated_data
+        context = {"trigger": data["context"], "userId": data["user_id"]}
+        steps = simulate(
+            self.get_object().steps, context, checks=data["checks"], events=data["events"]
+        )
+        return Response({"steps": serializers.SimulatedStepSerializer(steps, many=True).data})
+
+    @extend_schema(request=None, responses={200: serializers.WorkflowSerializer})
+    @action(detail=True, methods=["post"])
+    def pause(self, request: Request, pk: str) -> Response:
+        """No new runs; active runs stop before their next step (`paused`)."""
+        workflow = self.get_object()
+        engine.pause_workflow(
+            workflow=workflow, actor=Actor.from_request(request), request=request
+        )
+        return Response(serializers.WorkflowSerializer(workflow).data)
+
+    @extend_schema(request=None, responses={200: serializers.WorkflowSerializer})
+    @action(detail=True, methods=["post"])
+    def resume(self, request: Request, pk: str) -> Response:
+        """Paused runs continue where they were; expired waits go on at once."""
+        workflow = self.get_object()
+        engine.resume_workflow(
+            workflow=workflow, actor=Actor.from_request(request), request=request
+        )
+        return Response(serializers.WorkflowSerializer(workflow).data)
+
+
+class ExecutionFilter(django_filters.FilterSet):
+    workflow = django_filters.NumberFilter()
+    status = django_filters.MultipleChoiceFilter(choices=ExecutionStatus.choices)
+    customer = django_filters.CharFilter(field_name="user_id", help_text="The site user id.")
+    started_after = django_filters.IsoDateTimeFilter(field_name="started_at", lookup_expr="gte")
+    started_before = django_filters.IsoDateTimeFilter(field_name="started_at", lookup_expr="lt")
+
+    class Meta:
+        model = WorkflowExecution
+        fields: list[str] = []
+
+
+class ExecutionPagination(CursorPagination):
+    ordering = "-started_at"
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 500
+
+
+class ExecutionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Workflow runs (scope `automation`)."""
+
+    required_scope = Scope.AUTOMATION
+    queryset = WorkflowExecution.objects.select_related("workflow")
+    filterset_class = ExecutionFilter
+    pagination_class = ExecutionPagination
+    search_fields: list[str] = []
+    ordering_fields: list[str] = []
+
+    def get_serializer_class(self) -> type:
+        if self.action == "retrieve":
+            return serializers.ExecutionDetailSerializer
+        return serializers.ExecutionSerializer
+
+    @extend_schema(request=None, responses={200: serializers.ExecutionSerializer})
+    @action(detail=True, methods=["post"])
+    def cancel(self, request: Request, pk: str) -> Response:
+        """Stop an active run (409 for a finished one)."""
+        try:
+            execution = engine.cancel_execution(
+                execution=self.get_object(), actor=Actor.from_request(request), request=request
+            )
+        except engine.WorkflowStateError as exc:
+            raise Conflict(str(exc)) from None
+        return Response(serializers.ExecutionSerializer(execution).data)
+
+
+class RawParser(BaseParser):
+    """Keeps the exact bytes: the signature covers them."""
+
+    media_type = "*/*"
+
+    def parse(self, stream, media_type=None, parser_context=None):  # type: ignore[no-untyped-def]
+        return stream.read()
+
+
+class HookView(APIView):
+    """`POST /api/automation/hooks/<token>`: start a webhook-triggered workflow. Signed
+    with the workflow's secret (see workflows.hooks); no API key."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    parser_classes = [RawParser]
+
+    @extend_schema(request=None, responses={202: None})
+    def post(self, request: Request, token: str) -> Response:
+        workflow = Workflow.objects.filter(webhook_token=token, trigger_type="webhook").first()
+        if workflow is None:
+            raise NotFound("No workflow hook at this address.")
+        body = request.data if isinstance(request.data, bytes) else b""
+        try:
+            hooks.verify(
+                secret=workflow.webhook_secret,
+                timestamp=request.headers.get("X-Timestamp"),
+                signature=request.headers.get("X-Signature"),
+                body=body,
+            )
+        except hooks.HookRefused as exc:
+            detail = {"field": None, "code": "invalid_signature", "message": str(exc)}
+            body = error_body(
+                code="invalid_signature", message=str(exc), errors=[detail], request=request
+            )
+            return Response(body, status=exc.status)
+        try:
+            payload = json.loads(body or b"{}")
+        except ValueError:
+            raise ValidationError("The body must be JSON.") from None
+        if not isinstance(payload, dict):
+            raise ValidationError("The body must be a JSON object.")
+        execution = engine.start_execution(
+            workflow,
+            context=payload,
+            user_id=str(payload.get("userId", "")),
+            actor=Actor.system(f"webhook {workflow.pk}"),
+        )
+        if execution is None:
+            return Response({"started": False}, status=status.HTTP_200_OK)
+        return Response(
+            {"started": True, "execution_id": execution.pk}, status=status.HTTP_202_ACCEPTED
+        )
