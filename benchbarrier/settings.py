@@ -367,6 +367,11 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": r"/api/",
     "COMPONENT_SPLIT_REQUEST": True,
     "CAMELIZE_NAMES": False,
+    "ENUM_NAME_OVERRIDES": {
+        "JobStatusEnum": "jobs.models.JobStatus",
+        "ExecutionStatusEnum": "workflows.models.ExecutionStatus",
+        "EventIngestStatusEnum": ["accepted", "duplicate", "rejected"],
+    },
     "PREPROCESSING_HOOKS": ["benchbarrier.api.schema.strip_trailing_slashes"],
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
