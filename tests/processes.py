@@ -66,12 +66,14 @@ class CeleryProcesses:
 
     def start(self, *args: str, name: str, **env: str) -> subprocess.Popen:
         full_env = process_env(
-            DATABASE_URL=subprocess_database_url(),
-            REDIS_URL=self.redis_url,
-            DATA_DIR=str(self.tmp_path),
-            WORKER_HEARTBEAT_INTERVAL="1",
-            JOBS_HANDLER_MODULES="tests.jobs.handlers",
-            **env,
+            **{
+                "DATABASE_URL": subprocess_database_url(),
+                "REDIS_URL": self.redis_url,
+                "DATA_DIR": str(self.tmp_path),
+                "WORKER_HEARTBEAT_INTERVAL": "1",
+                "JOBS_HANDLER_MODULES": "tests.jobs.handlers",
+                **env,
+            }
         )
         log = (self.tmp_path / f"{name}.log").open("w")
         proc = subprocess.Popen(

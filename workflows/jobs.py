@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
+
 from jobs.models import Job
 from jobs.registry import job_handler
 from workflows.engine import ADVANCE, advance_many
@@ -14,7 +16,7 @@ from workflows.engine import ADVANCE, advance_many
     ADVANCE,
     max_attempts=3,
     retry_delay=timedelta(seconds=30),
-    timeout=timedelta(minutes=2),
+    timeout=timedelta(seconds=settings.WORKFLOW_STEP_TIMEOUT_SECONDS),
     batch=True,
     schema={
         "type": "object",
