@@ -227,7 +227,7 @@ WORKFLOW_WEBHOOK_ALLOWED_HOSTS = env_list("WORKFLOW_WEBHOOK_ALLOWED_HOSTS", [])
 WORKFLOW_HOOK_MAX_AGE_SECONDS = env_int("WORKFLOW_HOOK_MAX_AGE_SECONDS", 300)
 # Time limit of one workflow step (a batch of advances); a worker that dies mid-step has
 # its runs taken over once this (plus the lease) has passed.
-WORKFLOW_STEP_TIMEOUT_SECONDS = env_int("WORKFLOW_STEP_TIMEOUT_SECONDS", 120)
+WORKFLOW_STEP_TIMEOUT_SECONDS = env_int("WORKFLOW_STEP_TIMEOUT_SECONDS", 60)
 
 # --- Auth, i18n, static ------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [

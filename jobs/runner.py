@@ -32,7 +32,7 @@ from benchbarrier import clock
 from benchbarrier.services.audit import Actor, record_audit
 from jobs.models import WAITING_STATUSES, Job, JobStatus
 from jobs.registry import JobHandler, JobTypeUnknown, PermanentJobError, get_handler
-from jobs.services import wake_workers, wakeups_for
+from jobs.services import draining, wake_workers, wakeups_for
 from jobs.signals import job_failed
 
 logger = logging.getLogger(__name__)
@@ -276,12 +276,13 @@ def drain(*, worker: str | None = None, budget_seconds: float | None = None) -> 
     budget = settings.JOBS_DRAIN_SECONDS if budget_seconds is None else budget_seconds
     deadline = time.monotonic() + budget
     processed = 0
-    while time.monotonic() < deadline:
-        jobs = claim_due_jobs(worker=worker, limit=settings.JOBS_CLAIM_BATCH)
-        if not jobs:
-            return processed
-        run_claimed(jobs, worker=worker)
-        processed += len(jobs)
+    with draining():
+        while time.monotonic() < deadline:
+            jobs = claim_due_jobs(worker=worker, limit=settings.JOBS_CLAIM_BATCH)
+            if not jobs:
+                return processed
+            run_claimed(jobs, worker=worker)
+            processed += len(jobs)
     wake_workers(1)
     return processed
 

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -23,6 +26,20 @@ from jobs.models import WAITING_STATUSES, Job, JobStatus
 from jobs.registry import JobHandler, JobTypeUnknown, get_handler
 
 logger = logging.getLogger(__name__)
+
+# True while a worker drains the queue (`jobs.runner.drain`). The drain claims again as
+# soon as its batch is done, so the first claim batch of jobs its handlers enqueue
+# (a workflow's next steps, a step's email) is its own and needs no wake-up.
+_draining: ContextVar[bool] = ContextVar("jobs_draining", default=False)
+
+
+@contextmanager
+def draining() -> Iterator[None]:
+    token = _draining.set(True)
+    try:
+        yield
+    finally:
+        _draining.reset(token)
 
 
 class JobValidationError(ValueError):
@@ -143,7 +160,11 @@ def enqueue_many(
             raise
     keys = [job.idempotency_key for job in built if job.idempotency_key]
     # The job each key stands for: the stored one, else the first of this batch.
-    by_key = {j.idempotency_key: j for j in Job.objects.filter(idempotency_key__in=keys)}
+    by_key = (
+        {j.idempotency_key: j for j in Job.objects.filter(idempotency_key__in=keys)}
+        if keys
+        else {}
+    )
     fresh = []
     for job in built:
         if job.idempotency_key:
@@ -151,7 +172,8 @@ def enqueue_many(
                 continue
             by_key[job.idempotency_key] = job
         fresh.append(job)
-    with transaction.atomic():
+    # No savepoint: inside a caller's transaction all of it stands or falls with it.
+    with transaction.atomic(savepoint=False):
         Job.objects.bulk_create(fresh, batch_size=2000)
         if actor is not None or request is not None:
             record_audit(
@@ -185,7 +207,7 @@ def wake_workers(count: int) -> None:
 
 
 def _wake_on_commit(due_count: int) -> None:
-    count = wakeups_for(due_count)
+    count = wakeups_for(due_count) - (1 if _draining.get() and due_count else 0)
     if count:
         transaction.on_commit(lambda: wake_workers(count))
 

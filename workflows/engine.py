@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import transaction
+from django.db.models import F
 
 from benchbarrier import clock
 from benchbarrier.bulk_sql import update_rows
@@ -144,10 +145,11 @@ def advance_many(requests: list[tuple[int, int]]) -> dict[int, Exception]:
     failures: dict[int, Exception] = {}
     logs: list[WorkflowStepLog] = []
     follow_ups: list[tuple[WorkflowExecution, datetime | None]] = []
-    with transaction.atomic():
+    # No savepoint in a caller's transaction: a step's error is caught, not rolled back.
+    with transaction.atomic(savepoint=False):
         executions = list(
             WorkflowExecution.objects.select_for_update(of=("self",))
-            .select_related("workflow")
+            .annotate(paused=F("workflow__is_paused"))
             .filter(pk__in=list(tokens))
             .order_by("pk")
         )
@@ -161,7 +163,7 @@ def advance_many(requests: list[tuple[int, int]]) -> dict[int, Exception]:
                 ExecutionStatus.WAITING,
             ):
                 continue
-            if execution.workflow.is_paused:
+            if execution.paused:
                 execution.status = ExecutionStatus.PAUSED
                 changed.append(execution)
                 continue

@@ -79,17 +79,19 @@ class WorkflowExecution(models.Model):
     """One run of a workflow for one subject: a snapshot of the definition it started
     with, a cursor into its step tree, and a context (trigger, outputs)."""
 
-    workflow = models.ForeignKey(Workflow, on_delete=models.CASCADE, related_name="executions")
+    # Indexed by `executions_subject`, which starts with it.
+    workflow = models.ForeignKey(
+        Workflow, on_delete=models.CASCADE, related_name="executions", db_index=False
+    )
     definition = models.JSONField(help_text="The steps as they were when this run started.")
     status = models.CharField(
         max_length=10,
         choices=ExecutionStatus.choices,
         default=ExecutionStatus.PENDING,
-        db_index=True,
     )
     cursor = models.JSONField(default=list, help_text='Path of the next step: ["steps", 2].')
     context = models.JSONField(default=dict, blank=True)
-    user_id = models.CharField(max_length=255, blank=True, db_index=True)
+    user_id = models.CharField(max_length=255, blank=True)
     trigger_event_id = models.BigIntegerField(null=True, blank=True)
     waiting_until = models.DateTimeField(null=True, blank=True)
     waiting_for = models.JSONField(default=dict, blank=True)
@@ -102,8 +104,12 @@ class WorkflowExecution(models.Model):
 
     class Meta:
         db_table = "workflow_executions"
+        # Every step rewrites its run's row: no index that nothing reads (such as the
+        # LIKE indexes `db_index=True` adds to text columns).
         indexes = [
-            models.Index(fields=["workflow", "user_id", "status"], name="executions_subject")
+            models.Index(fields=["workflow", "user_id", "status"], name="executions_subject"),
+            models.Index(fields=["user_id"], name="executions_user"),
+            models.Index(fields=["status"], name="executions_status"),
         ]
 
     def __str__(self) -> str:

@@ -19,6 +19,7 @@ from jobs.services import (
     JobStateError,
     JobValidationError,
     cancel_job,
+    draining,
     enqueue,
     enqueue_many,
     prune_completed_jobs,
@@ -256,3 +257,31 @@ def test_a_batch_handler_gets_all_its_claimed_jobs_in_one_call():
     assert retry.status == JobStatus.RETRYING and "planned failure" in retry.error_message
     assert refused.status == JobStatus.FAILED
     assert other.status == JobStatus.COMPLETED
+
+
+def test_wakeups_one_per_claim_batch_and_none_for_a_draining_workers_own_batch(
+    settings, django_capture_on_commit_callbacks
+):
+    from celery.signals import before_task_publish
+
+    settings.JOBS_CLAIM_BATCH = 10
+    sent = []
+
+    def count(sender=None, **kwargs):
+        if sender == "jobs.run":
+            sent.append(sender)
+
+    before_task_publish.connect(count, weak=False)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            enqueue_many([JobSpec("test.greet", {"email": "a@example.com"})] * 25)
+        assert len(sent) == 3, "25 due jobs: one wake-up per claim batch of 10"
+        sent.clear()
+        with django_capture_on_commit_callbacks(execute=True), draining():
+            enqueue_many([JobSpec("test.greet", {"email": "a@example.com"})] * 10)
+        assert sent == [], "a draining worker claims its own follow-ups next"
+        with django_capture_on_commit_callbacks(execute=True), draining():
+            enqueue_many([JobSpec("test.greet", {"email": "a@example.com"})] * 25)
+        assert len(sent) == 2, "beyond its own batch, other workers are woken"
+    finally:
+        before_task_publish.disconnect(count)
