@@ -3,6 +3,7 @@ the seed's alias `total_orders`, and the customer's events for event rules."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -56,9 +57,19 @@ CUSTOMER_RULES = Catalogue(
 )
 
 
+# A workflow condition sees the run's customer and, as `trigger.<key>`, what started the
+# run (the event's properties, the webhook's body).
+RUN_RULES = replace(CUSTOMER_RULES, json_columns=(*CUSTOMER_RULES.json_columns, "trigger"))
+
+
 def parse_customer_rules(data: Any, path: str = "rules") -> RuleSet:
     """Raises benchbarrier.rules.RuleError naming each bad rule."""
     return parse_rules(data, CUSTOMER_RULES, path)
+
+
+def parse_run_rules(data: Any, path: str = "rules") -> RuleSet:
+    """Rules of a workflow condition: the customer's fields and `trigger.<key>`."""
+    return parse_rules(data, RUN_RULES, path)
 
 
 class CustomerContext:
@@ -87,6 +98,20 @@ class CustomerContext:
             for event in self.events
             if event.event_name == name and (since is None or event.timestamp >= since)
         )
+
+
+class RunContext(CustomerContext):
+    """A workflow run for the Python predicate: `trigger.<key>` from its context, the
+    rest from its customer (none: customer fields are empty, event counts 0)."""
+
+    def __init__(self, customer: Customer | None, context: dict[str, Any]) -> None:
+        super().__init__(customer or Customer(), events=None if customer else [])
+        self.context = context
+
+    def value(self, field: FieldSpec) -> Any:
+        if field.column == "trigger":
+            return json_value(self.context.get("trigger") or {}, field.path)
+        return super().value(field)
 
 
 def customers_matching(ruleset: RuleSet, now: datetime | None = None) -> QuerySet[Customer]:

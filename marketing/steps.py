@@ -1,6 +1,6 @@
 """What marketing gives the workflow engine: the `sendEmail` and `updateCustomer` steps,
 the named checks `cart.stillAbandoned` and `user.hasOrdered`, and the rule language
-(rules about the execution's customer) for conditions."""
+(rules about the run's customer and `trigger.<key>`) for conditions."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Any
 from analytics.models import Event
 from benchbarrier.rules import RuleError, evaluate
 from marketing.models import Customer, EmailTemplate
-from marketing.rules import CustomerContext, parse_customer_rules
+from marketing.rules import RunContext, parse_run_rules
 from marketing.services.email import queue_email
 from workflows.context import resolve_values
 from workflows.definition import allowed_keys
@@ -103,17 +103,14 @@ def user_has_ordered(context: dict[str, Any]) -> bool:
 
 def _validate_rules(rules: Any, path: str) -> Errors:
     try:
-        parse_customer_rules(rules, path)
+        parse_run_rules(rules, path)
     except RuleError as exc:
         return exc.errors
     return []
 
 
 def _evaluate_rules(rules: Any, context: dict[str, Any], now: datetime) -> bool:
-    customer = customer_of(context)
-    if customer is None:
-        return False
-    return evaluate(parse_customer_rules(rules).lower(now), CustomerContext(customer))
+    return evaluate(parse_run_rules(rules).lower(now), RunContext(customer_of(context), context))
 
 
 rule_language(validate=_validate_rules, evaluate=_evaluate_rules)

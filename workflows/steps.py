@@ -147,7 +147,8 @@ def webhook(run: StepRun) -> StepResult:
     response = requests.post(
         url,
         data=body,
-        timeout=10,
+        # (connect, read): a claim batch of webhook steps must fit the step time limit
+        timeout=(3, 5),
         allow_redirects=False,
         headers={
             "Content-Type": "application/json",

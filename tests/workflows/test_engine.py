@@ -159,3 +159,36 @@ def test_event_triggers_start_runs_in_bulk(django_capture_on_commit_callbacks):
     assert many == few
     assert WorkflowExecution.objects.count() == 503
     assert Job.objects.filter(job_type="workflow.advance").count() == 503
+
+
+def test_rule_conditions_see_the_customer_and_the_trigger(django_capture_on_commit_callbacks):
+    from marketing.models import Customer
+
+    Customer.objects.create(external_id="vip", email="vip@example.com", total_spent=1500)
+    Customer.objects.create(external_id="new", email="new@example.com", total_spent=0)
+    steps = [{
+        "type": "condition",
+        "check": [{"field": "total_spent", "operator": "greater_than", "value": 1000},
+                  {"field": "trigger.total", "operator": "greater_than", "value": 100,
+                   "combinator": "or"}],
+        "ifTrue": [{"type": "enqueueJob", "jobType": "jobs.noop", "payload": {"why": "yes"}}],
+        "ifFalse": [{"type": "enqueueJob", "jobType": "jobs.noop", "payload": {"why": "no"}}],
+    }]  # fmt: skip
+    flow = workflow(steps, reentry="allow")
+    for user, total in [("vip", 5), ("new", 250), ("new", 20), ("nobody", 20)]:
+        start_execution(flow, context={"total": total}, user_id=user)
+    run_due(django_capture_on_commit_callbacks)
+    whys = [job.payload["why"] for job in Job.objects.filter(job_type="jobs.noop")]
+    assert sorted(whys) == ["no", "no", "yes", "yes"]
+    assert WorkflowExecution.objects.filter(status=ExecutionStatus.COMPLETED).count() == 4
+
+
+def test_rule_conditions_name_an_unknown_field_by_path():
+    from workflows.definition import DefinitionError, validate_definition
+
+    steps = [{"type": "wait", "duration": "1h"},
+             {"type": "condition", "check": [{"field": "trigger", "operator": "equals", "value": 1}],
+              "ifTrue": [{"type": "exit"}]}]  # fmt: skip
+    with pytest.raises(DefinitionError) as caught:
+        validate_definition(trigger_type="webhook", trigger_config={}, steps=steps)
+    assert any(path.startswith("steps[1].check[0].field") for path, _ in caught.value.errors)
