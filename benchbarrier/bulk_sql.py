@@ -9,7 +9,8 @@ PostgreSQL: the rows are `COPY`ed into a per-connection temporary staging table,
 moved with one `INSERT ... SELECT ... ON CONFLICT ... RETURNING`. COPY encodes rows in
 C; a statement with thousands of placeholders (or one array parameter per column) would
 spend most of a batch's time quoting values in Python. Other databases (SQLite, the
-embedded default) get a plain `INSERT ... VALUES (...), (...)`.
+embedded default) get a plain `INSERT ... VALUES (...), (...)`, as do small batches
+that ask for it (`staged=False`).
 
 Must run inside a transaction (`transaction.atomic`). The staging tables are session
 temporary tables, so a pooler in transaction mode (PgBouncer) cannot sit in between.
@@ -20,6 +21,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
+from uuid import UUID
 
 from django.db import connection
 
@@ -33,6 +35,7 @@ def insert_rows(
     on_conflict: str = "",
     returning: str = "",
     order_by: str = "",
+    staged: bool = True,
 ) -> list[tuple[Any, ...]]:
     """INSERT `rows` into `table`; returns the RETURNING rows (empty without one).
 
@@ -40,6 +43,7 @@ def insert_rows(
     further columns with the same SQL literal in every row (e.g. `{"timezone": "'UTC'"}`);
     `order_by` orders the rows as they are inserted on PostgreSQL, so concurrent
     upserts lock rows in one order (SQLite has a single writer and needs none).
+    `staged=False` skips the staging table on PostgreSQL too: cheaper for a few rows.
     Table and column names must come from code, never from input: they are not quoted.
     """
     if not rows:
@@ -48,7 +52,7 @@ def insert_rows(
     names = ", ".join([*(name for name, _ in columns), *constants])
     tail = f" {on_conflict}" + (f" RETURNING {returning}" if returning else "")
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
+        if connection.vendor == "postgresql" and staged:
             stage = f"_stage_{table}"
             values = ", ".join([*(name for name, _ in columns), *constants.values()])
             definition = ", ".join(f"{name} {pg_type}" for name, pg_type in columns)
@@ -75,6 +79,8 @@ def insert_rows(
 
 
 def _adapt(value: Any) -> Any:
+    if isinstance(value, UUID):
+        return value if connection.features.has_native_uuid_field else value.hex
     if isinstance(value, datetime):
         return connection.ops.adapt_datetimefield_value(value)
     if isinstance(value, Decimal):
@@ -82,15 +88,30 @@ def _adapt(value: Any) -> Any:
     return value
 
 
-def update_rows(table: str, columns: list[str], rows: list[tuple[Any, ...]]) -> None:
-    """UPDATE many rows by primary key, each with its own values: one `executemany`
-    (pipelined on PostgreSQL), where Django's bulk_update would build a CASE per row
-    and column in Python. Each row is (*values in `columns` order, id)."""
+def update_rows(
+    table: str, columns: list[str], rows: list[tuple[Any, ...]], keys: tuple[str, ...] = ("id",)
+) -> list[bool]:
+    """UPDATE many rows, each with its own values: one `executemany` (pipelined on
+    PostgreSQL), where Django's bulk_update would build a CASE per row and column in
+    Python. Each row is (*values in `columns` order, *values of `keys`): a row changes
+    only where every key column has its value. Returns, per row, whether it matched."""
     if not rows:
-        return
+        return []
     assignments = ", ".join(f"{name} = %s" for name in columns)
+    condition = " AND ".join(f"{name} = %s" for name in keys)
+    sql = f"UPDATE {table} SET {assignments} WHERE {condition}"  # noqa: S608 (names from code)
+    params = [tuple(_adapt(value) for value in row) for row in rows]
     with connection.cursor() as cursor:
-        cursor.executemany(
-            f"UPDATE {table} SET {assignments} WHERE id = %s",  # noqa: S608 (names from code)
-            [tuple(_adapt(value) for value in row) for row in rows],
-        )
+        if connection.vendor != "postgresql":
+            matched = []
+            for row in params:
+                cursor.execute(sql, row)
+                matched.append(cursor.rowcount > 0)
+            return matched
+        raw = cursor.cursor  # psycopg's own: executemany can return each row's result
+        raw.executemany(f"{sql} RETURNING 1", params, returning=True)
+        matched = []
+        while True:
+            matched.append(raw.fetchone() is not None)
+            if not raw.nextset():
+                return matched

@@ -72,13 +72,23 @@ class Job(models.Model):
                 condition=Q(status="processing"),
             ),
             models.Index(fields=["status", "job_type"], name="job_queue_status_type_idx"),
-            models.Index(fields=["completed_at"], name="job_queue_completed_idx"),
+            # The prune query; partial, so waiting and running jobs are not in it.
+            models.Index(
+                fields=["completed_at"],
+                name="job_queue_completed_idx",
+                condition=Q(status="completed"),
+            ),
         ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(max_attempts__gte=1), name="job_queue_max_attempts_positive"
             ),
-            models.UniqueConstraint(fields=["idempotency_key"], name="job_queue_idempotency_key"),
+            # Partial: most jobs have no key and need no entry.
+            models.UniqueConstraint(
+                fields=["idempotency_key"],
+                name="job_queue_idempotency_key",
+                condition=Q(idempotency_key__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:

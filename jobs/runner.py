@@ -150,7 +150,8 @@ class _Batch:
         for job in group:
             failure = failures.get(job.id)
             if failure is None:
-                self.done.append(job)
+                if job.status == JobStatus.PROCESSING:  # else the handler requeued it
+                    self.done.append(job)
             else:
                 record_failure(job, failure, worker=self.worker, handler=handler,
                                permanent=isinstance(failure, PermanentJobError))  # fmt: skip

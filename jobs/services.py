@@ -7,6 +7,7 @@ that wanted it committed.
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 from collections.abc import Iterator
@@ -21,6 +22,7 @@ from django.db import IntegrityError, transaction
 from jsonschema.exceptions import best_match
 
 from benchbarrier import clock
+from benchbarrier.bulk_sql import update_rows
 from benchbarrier.services.audit import Actor, record_audit
 from jobs.models import WAITING_STATUSES, Job, JobStatus
 from jobs.registry import JobHandler, JobTypeUnknown, get_handler
@@ -184,6 +186,40 @@ def enqueue_many(
             )
     _wake_on_commit(sum(1 for job in fresh if job.scheduled_for <= now))
     return [by_key[job.idempotency_key] if job.idempotency_key else job for job in built]
+
+
+def requeue_held(items: list[tuple[Job, dict[str, Any], datetime | None]]) -> None:
+    """Give jobs a worker holds back to the queue as their own next piece of work: each
+    (job, new payload, due time or None for now) becomes pending again with attempts
+    and errors cleared. A batch handler calls it inside its transaction, so the
+    hand-back commits with the work it follows: a workflow run's job carries the run
+    from one step to the next with one UPDATE instead of an INSERT and an UPDATE.
+
+    A job its worker no longer holds (its lease ran out and it was rescued or claimed
+    again) is left alone, and a new job takes the new work instead."""
+    if not items:
+        return
+    now = clock.now()
+    matched = update_rows(
+        Job._meta.db_table,
+        ["status", "payload", "scheduled_for", "attempts", "started_at", "locked_by",
+         "lease_expires_at", "error_message", "traceback", "error_history"],
+        [
+            (JobStatus.PENDING, json.dumps(payload), when or now, 0, None, "", None, "", "",
+             "[]", job.id, job.locked_by, JobStatus.PROCESSING)
+            for job, payload, when in items
+        ],
+        keys=("id", "locked_by", "status"),
+    )  # fmt: skip
+    lost = []
+    for (job, payload, when), requeued in zip(items, matched, strict=True):
+        if requeued:
+            job.status, job.payload, job.scheduled_for = JobStatus.PENDING, payload, when or now
+        else:
+            lost.append(JobSpec(job.job_type, payload, job.priority, when))
+    requeued_due = [job for job, _, _ in items if job.status == JobStatus.PENDING]
+    _wake_on_commit(sum(1 for job in requeued_due if job.scheduled_for <= now))
+    enqueue_many(lost)
 
 
 def wakeups_for(due_count: int) -> int:

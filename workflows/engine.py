@@ -19,10 +19,11 @@ from django.db import transaction
 from django.db.models import F
 
 from benchbarrier import clock
-from benchbarrier.bulk_sql import update_rows
+from benchbarrier.bulk_sql import insert_rows, update_rows
 from benchbarrier.durations import parse_duration
 from benchbarrier.services.audit import Actor, record_audit
-from jobs.services import JobSpec, enqueue_many
+from jobs.models import Job
+from jobs.services import JobSpec, enqueue_many, requeue_held
 from workflows import cursor as cursors
 from workflows.models import (
     ACTIVE_STATUSES,
@@ -137,14 +138,19 @@ def _queue_advances(items: list[tuple[WorkflowExecution, datetime | None]]) -> N
 # --- advancing ------------------------------------------------------------------------
 
 
-def advance_many(requests: list[tuple[int, int]]) -> dict[int, Exception]:
-    """Run the next step of each (execution id, token); returns {execution id: error}
-    for steps that raised (their job retries; the last failure fails the run)."""
+def advance_many(jobs: list[Job]) -> dict[Any, Exception]:
+    """Run the next step of the execution each claimed `workflow.advance` job names (a
+    job whose token is stale does nothing); returns {job id: error} for steps that
+    raised (their job retries; the last failure fails the run). The job of a step that
+    ran carries its run on: it is requeued, in the same transaction, for the next step."""
     now = clock.now()
-    tokens = dict(requests)
-    failures: dict[int, Exception] = {}
+    carrier = {
+        job.payload["executionId"]: job for job in sorted(jobs, key=lambda j: j.payload["token"])
+    }
+    tokens = {execution_id: job.payload["token"] for execution_id, job in carrier.items()}
+    failures: dict[Any, Exception] = {}
     logs: list[WorkflowStepLog] = []
-    follow_ups: list[tuple[WorkflowExecution, datetime | None]] = []
+    follow_ups: list[tuple[Job, dict[str, Any], datetime | None]] = []
     # No savepoint in a caller's transaction: a step's error is caught, not rolled back.
     with transaction.atomic(savepoint=False):
         executions = list(
@@ -170,15 +176,16 @@ def advance_many(requests: list[tuple[int, int]]) -> dict[int, Exception]:
             try:
                 follow_up = _advance(execution, now, logs)
             except Exception as exc:
-                failures[execution.pk] = exc
+                failures[carrier[execution.pk].id] = exc
                 continue
             changed.append(execution)
             if follow_up is not False:
                 execution.advance_token += 1
-                follow_ups.append((execution, follow_up))
-        WorkflowStepLog.objects.bulk_create(logs)
+                payload = {"executionId": execution.pk, "token": execution.advance_token}
+                follow_ups.append((carrier[execution.pk], payload, follow_up))
+        _write_logs(logs)
         _save(changed)
-        _queue_advances(follow_ups)
+        requeue_held(follow_ups)
     return failures
 
 
@@ -277,6 +284,35 @@ def _log(
         error=error,
         duration_ms=took,
     )
+
+
+_LOG_COLUMNS = [
+    ("execution_id", "bigint"),
+    ("path", "text"),
+    ("step_type", "text"),
+    ("name", "text"),
+    ("status", "text"),
+    ("input", "jsonb"),
+    ("output", "jsonb"),
+    ("error", "text"),
+    ("duration_ms", "integer"),
+    ("created_at", "timestamptz"),
+]
+
+
+def _write_logs(logs: list[WorkflowStepLog]) -> None:
+    """One INSERT for the step logs of a batch (no model round trip: ids unused)."""
+    insert_rows(
+        WorkflowStepLog._meta.db_table,
+        _LOG_COLUMNS,
+        [
+            (log.execution_id, log.path, log.step_type, log.name, log.status,
+             json.dumps(log.input, default=str), json.dumps(log.output, default=str),
+             log.error, log.duration_ms, log.created_at)
+            for log in logs
+        ],
+        staged=len(logs) > 100,  # a claim batch's worth goes as plain VALUES
+    )  # fmt: skip
 
 
 _FIELDS = [
@@ -476,7 +512,7 @@ def on_events(events: list[Any]) -> None:
                     woken.append(execution)
                 break
     with transaction.atomic():
-        WorkflowStepLog.objects.bulk_create(logs)
+        _write_logs(logs)
         _save(ended + woken)
         _queue_advances([(e, None) for e in woken])
 

@@ -27,6 +27,4 @@ from workflows.engine import ADVANCE, advance_many
 )
 def advance(jobs: list[Job]) -> dict[Any, Exception]:
     """Run the next step of each claimed execution (a stale job does nothing)."""
-    job_of = {job.payload["executionId"]: job for job in jobs}
-    failures = advance_many([(job.payload["executionId"], job.payload["token"]) for job in jobs])
-    return {job_of[execution_id].id: exc for execution_id, exc in failures.items()}
+    return advance_many(jobs)

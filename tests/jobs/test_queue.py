@@ -23,6 +23,7 @@ from jobs.services import (
     enqueue,
     enqueue_many,
     prune_completed_jobs,
+    requeue_held,
     retry_job,
 )
 from jobs.signals import job_failed
@@ -285,3 +286,22 @@ def test_wakeups_one_per_claim_batch_and_none_for_a_draining_workers_own_batch(
         assert len(sent) == 2, "beyond its own batch, other workers are woken"
     finally:
         before_task_publish.disconnect(count)
+
+
+def test_requeue_held_hands_a_held_job_back_and_a_lost_ones_work_to_a_new_job():
+    enqueue_many([JobSpec("test.greet", {"email": "a@example.com"})] * 2)
+    held, lost = runner.claim_due_jobs(worker="w1", limit=2)
+    Job.objects.filter(pk=lost.pk).update(locked_by="w2")  # its lease was taken over
+    later = clock.now() + timedelta(hours=1)
+    requeue_held([(held, {"email": "b@example.com"}, later), (lost, {"email": "x"}, None)])
+    held.refresh_from_db()
+    assert (held.status, held.payload, held.scheduled_for) == (
+        JobStatus.PENDING, {"email": "b@example.com"}, later,
+    )  # fmt: skip
+    assert (held.attempts, held.locked_by, held.lease_expires_at) == (0, "", None)
+    lost.refresh_from_db()
+    assert (lost.status, lost.payload, lost.locked_by) == (
+        JobStatus.PROCESSING, {"email": "a@example.com"}, "w2",
+    )  # fmt: skip
+    instead = Job.objects.exclude(pk__in=[held.pk, lost.pk]).get()
+    assert (instead.status, instead.payload) == (JobStatus.PENDING, {"email": "x"})

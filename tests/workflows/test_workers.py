@@ -10,11 +10,12 @@ import pytest
 
 from benchbarrier.models import WorkerHeartbeat
 from benchbarrier.services.audit import Actor
+from jobs.models import Job
 from marketing.models import Customer, DeliveryStatus, EmailDelivery
 from tests.processes import wait_until
 from tests.workflows import slow_step  # noqa: F401  (registers test.slowOnce here too)
 from workflows.engine import start_execution
-from workflows.models import ExecutionStatus, WorkflowExecution
+from workflows.models import ExecutionStatus, WorkflowExecution, WorkflowStepLog
 from workflows.services import save_workflow
 
 pytestmark = [pytest.mark.celery, pytest.mark.django_db(transaction=True)]
@@ -74,6 +75,13 @@ def test_a_killed_worker_loses_no_step_and_sends_no_email_twice(celery_procs, tm
         )
     except AssertionError:
         print(celery_procs.logs())
+        print(WorkflowExecution.objects.filter(pk=execution.pk).values().get())
+        for row in WorkflowStepLog.objects.filter(execution=execution).values():
+            print(row)
+        for row in Job.objects.order_by("created_at").values():
+            print(row)
+        for row in EmailDelivery.objects.values("id", "status", "reason", "template_id"):
+            print(row)
         raise
     deliveries = EmailDelivery.objects.order_by("id")
     assert [(d.template.slug, d.status) for d in deliveries] == [
