@@ -54,9 +54,12 @@ def test_a_killed_worker_loses_no_step_and_sends_no_email_twice(celery_procs, tm
     survivor = celery_procs.worker("survivor", "--pool=solo", **env)
     celery_procs.beat(**env)
     wait_until(
-        lambda: EmailDelivery.objects.filter(status=DeliveryStatus.SENT).exists(),
+        lambda: (
+            EmailDelivery.objects.filter(status=DeliveryStatus.SENT).exists()
+            and WorkflowExecution.objects.get(pk=execution.pk).status == ExecutionStatus.WAITING
+        ),
         timeout=60,
-        what="the first email",
+        what="the first email and the run in its 3 s wait",
     )
     os.kill(survivor.pid, signal.SIGKILL)  # killed during the 3 s wait
     survivor.wait(10)
