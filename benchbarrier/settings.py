@@ -297,6 +297,12 @@ EMAIL_PRICE_PER_MESSAGE = env_str("EMAIL_PRICE_PER_MESSAGE", "0.0010")
 OPENAI_API_KEY = env_str("OPENAI_API_KEY")
 OPENAI_BASE_URL = env_str("OPENAI_BASE_URL")
 OPENAI_TIMEOUT = env_int("OPENAI_TIMEOUT", 60)
+# Retries of the openai client itself (rate limits, 5xx) before an API caller gets 503;
+# jobs retry on their own schedule on top.
+OPENAI_MAX_RETRIES = env_int("OPENAI_MAX_RETRIES", 1)
+AI_DEFAULT_MODEL = env_str("AI_DEFAULT_MODEL", "gpt-4o-mini")
+# How long an identical request (temperature 0, or asked for) is answered from cache.
+AI_CACHE_SECONDS = env_int("AI_CACHE_SECONDS", 7 * 24 * 3600)
 
 # --- REST API -----------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -349,6 +355,7 @@ JSON_CAMEL_CASE = {
             "output",
             "waiting_for",
             "checks",
+            "variables",
         )
     },
 }

@@ -18,6 +18,7 @@ urlpatterns = [
     path("api/automation/", include("workflows.urls")),
     path("api/analytics/", include("analytics.urls")),
     path("api/marketing/", include("marketing.urls")),
+    path("api/ai/", include("ai_content.urls")),
     re_path(r"^api/", errors.json_not_found),
     path("email/", include("marketing.email_urls")),
     path("anymail/", include((anymail_urlpatterns(), "anymail"))),

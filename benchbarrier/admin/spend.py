@@ -1,9 +1,15 @@
 from __future__ import annotations
 
-from django.contrib import admin
-from django.http import HttpRequest
+from decimal import Decimal
 
-from benchbarrier.models import SpendEntry
+from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.html import format_html
+
+from benchbarrier import clock
+from benchbarrier.models import Budget, ModelPrice, MonthlySpend, Notification, SpendEntry
+from benchbarrier.services.spend import month_spend
 
 
 @admin.register(SpendEntry)
@@ -25,3 +31,99 @@ class SpendEntryAdmin(admin.ModelAdmin):
     @admin.display(description="cost", ordering="cost")
     def cost_display(self, entry: SpendEntry) -> str:
         return "unknown" if entry.cost is None else f"{entry.cost.normalize()} {entry.currency}"
+
+
+def _bar(spent: Decimal, limit: Decimal) -> str:
+    """A horizontal bar: spent against the limit, amber from the warning share, red at
+    100%."""
+    share = float(spent / limit * 100) if limit else 100.0
+    colour = "#c0392b" if share >= 100 else "#e6a117" if share >= 80 else "#2e8b57"
+    return format_html(
+        '<div style="width:220px;background:#eee;border-radius:3px" title="{}%">'
+        '<div style="width:{}%;background:{};height:12px;border-radius:3px"></div></div>',
+        f"{share:.0f}",
+        f"{min(share, 100):.1f}",
+        colour,
+    )
+
+
+@admin.register(Budget)
+class BudgetAdmin(admin.ModelAdmin):
+    """Monthly limits per service and in total, with this month's spend as a bar."""
+
+    list_display = ["label_display", "monthly_limit", "mode", "warn_at_percent",
+                    "spent_this_month", "usage"]  # fmt: skip
+    list_editable = ["monthly_limit", "mode", "warn_at_percent"]
+    list_display_links = ["label_display"]
+
+    @admin.display(description="budget", ordering="service")
+    def label_display(self, budget: Budget) -> str:
+        return budget.label
+
+    @admin.display(description="spent this month")
+    def spent_this_month(self, budget: Budget) -> str:
+        return f"{month_spend(budget.service or None):.2f} {budget.currency}"
+
+    @admin.display(description="used")
+    def usage(self, budget: Budget) -> str:
+        return _bar(month_spend(budget.service or None), budget.monthly_limit)
+
+
+@admin.register(MonthlySpend)
+class MonthlySpendAdmin(admin.ModelAdmin):
+    """Spend by service and month, each against its budget."""
+
+    list_display = ["month_display", "service", "total_display", "against_budget"]
+    list_filter = ["service", "month"]
+    ordering = ["-month", "service"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[MonthlySpend]:
+        self._limits = {b.service: b.monthly_limit for b in Budget.objects.all()}
+        return super().get_queryset(request)
+
+    @admin.display(description="month", ordering="month")
+    def month_display(self, row: MonthlySpend) -> str:
+        return f"{row.month:%Y-%m}"
+
+    @admin.display(description="spent", ordering="total")
+    def total_display(self, row: MonthlySpend) -> str:
+        return f"{row.total:.2f}"
+
+    @admin.display(description="against its budget")
+    def against_budget(self, row: MonthlySpend) -> str:
+        limit = self._limits.get(row.service)
+        return _bar(row.total, limit) if limit else "no budget"
+
+
+@admin.register(ModelPrice)
+class ModelPriceAdmin(admin.ModelAdmin):
+    """The price table that turns token usage into cost; a model missing here is
+    recorded at an unknown cost."""
+
+    list_display = ["model", "service", "input_per_million", "cached_input_per_million",
+                    "output_per_million", "per_image", "currency", "published_on"]  # fmt: skip
+    list_filter = ["service"]
+    search_fields = ["model"]
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "level", "kind", "message", "acknowledged_at"]
+    list_filter = ["level", "kind", "acknowledged_at"]
+    search_fields = ["message"]
+    readonly_fields = ["key", "kind", "level", "message", "details", "created_at"]
+    actions = ["acknowledge"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    @admin.action(description="Acknowledge")
+    def acknowledge(self, request: HttpRequest, queryset: QuerySet[Notification]) -> None:
+        count = queryset.filter(acknowledged_at__isnull=True).update(acknowledged_at=clock.now())
+        self.message_user(request, f"{count} notification(s) acknowledged.")

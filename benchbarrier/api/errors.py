@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, HttpRequest, JsonResponse
 from djangorestframework_camel_case.util import camelize_re, underscore_to_camel
@@ -28,6 +29,24 @@ def camel_case(name: str) -> str:
     return re.sub(camelize_re, underscore_to_camel, name)
 
 
+def _verbatim_fields() -> set[str]:
+    """Fields whose contents pass through without camelCase rewriting (`variables`,
+    `traits`...): the keys inside them are the client's own and stay as sent."""
+    options = getattr(settings, "JSON_CAMEL_CASE", {}).get("JSON_UNDERSCOREIZE", {})
+    return {camel_case(name) for name in options.get("ignore_fields", ())}
+
+
+def _join(path: str, key: str) -> str:
+    """`path` + `.key`, camelCased unless the key sits inside a verbatim field; a dotted
+    key ("variables.product_name") is a path of its own."""
+    verbatim = _verbatim_fields()
+    for part in key.split("."):
+        parent = path.rsplit(".", 1)[-1].split("[", 1)[0]
+        name = part if path and parent in verbatim else camel_case(part)
+        path = f"{path}.{name}" if path else name
+    return path
+
+
 def flatten_errors(detail: Any, path: str = "") -> list[dict[str, Any]]:
     """Turn DRF's nested error detail into a flat list of `{field, code, message}`."""
     if isinstance(detail, dict):
@@ -38,8 +57,7 @@ def flatten_errors(detail: Any, path: str = "") -> list[dict[str, Any]]:
             elif isinstance(key, int):
                 items.extend(flatten_errors(value, f"{path}[{key}]"))
             else:
-                name = camel_case(str(key))
-                items.extend(flatten_errors(value, f"{path}.{name}" if path else name))
+                items.extend(flatten_errors(value, _join(path, str(key))))
         return items
     if isinstance(detail, list):
         if all(isinstance(item, exceptions.ErrorDetail | str) for item in detail):

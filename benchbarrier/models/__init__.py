@@ -1,6 +1,20 @@
+from benchbarrier.models.alerts import Notification, NotificationLevel
 from benchbarrier.models.api_keys import APIKey, Scope
 from benchbarrier.models.audit import ActorType, AuditLogEntry
-from benchbarrier.models.spend import SpendEntry
+from benchbarrier.models.spend import Budget, BudgetMode, ModelPrice, MonthlySpend, SpendEntry
 from benchbarrier.models.workers import WorkerHeartbeat
 
-__all__ = ["APIKey", "ActorType", "AuditLogEntry", "Scope", "SpendEntry", "WorkerHeartbeat"]
+__all__ = [
+    "APIKey",
+    "ActorType",
+    "AuditLogEntry",
+    "Budget",
+    "BudgetMode",
+    "ModelPrice",
+    "MonthlySpend",
+    "Notification",
+    "NotificationLevel",
+    "Scope",
+    "SpendEntry",
+    "WorkerHeartbeat",
+]

@@ -1,16 +1,27 @@
-"""The spend ledger every paid outside call writes to (email now, AI and SMS later)."""
+"""The spend ledger every paid outside call writes to (email, AI, SMS), the price table
+that turns usage into cost, and the monthly budgets that warn and refuse."""
 
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Sum
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q, Sum
 
 from benchbarrier import clock
-from benchbarrier.models import SpendEntry
+from benchbarrier.models import (
+    Budget,
+    BudgetMode,
+    ModelPrice,
+    MonthlySpend,
+    Notification,
+    NotificationLevel,
+    SpendEntry,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -32,7 +43,7 @@ def record_spend(
         logger.warning(
             "no price for %s %s %s: cost recorded as unknown", service, operation, model
         )
-    return SpendEntry.objects.create(
+    entry = SpendEntry.objects.create(
         service=service,
         operation=operation,
         model=model,
@@ -42,16 +53,31 @@ def record_spend(
         reference=reference,
         details=details or {},
     )
+    if cost:
+        _add_to_month(service, cost)
+        watch_spend(service)
+    return entry
 
 
 def month_spend(service: str | None = None, *, now: datetime | None = None) -> Decimal:
     """Known spend this calendar month (UTC), for one service or all."""
-    now = now or clock.now()
-    start = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-    entries = SpendEntry.objects.filter(created_at__gte=start, cost__isnull=False)
+    month = month_start(now or clock.now()).date()
+    totals = MonthlySpend.objects.filter(month=month)
     if service:
-        entries = entries.filter(service=service)
-    return entries.aggregate(total=Sum("cost"))["total"] or Decimal(0)
+        totals = totals.filter(service=service)
+    return totals.aggregate(total=Sum("total"))["total"] or Decimal(0)
+
+
+def _add_to_month(service: str, amount: Decimal) -> None:
+    """Add to this month's running total (one UPDATE; the month's first entry inserts)."""
+    month = month_start(clock.now()).date()
+    if MonthlySpend.objects.filter(service=service, month=month).update(total=F("total") + amount):
+        return
+    try:
+        with transaction.atomic():
+            MonthlySpend.objects.create(service=service, month=month, total=amount)
+    except IntegrityError:  # another writer inserted it first
+        MonthlySpend.objects.filter(service=service, month=month).update(total=F("total") + amount)
 
 
 def record_spends(
@@ -64,6 +90,9 @@ def record_spends(
     """Many entries of one price at once (one INSERT): (reference, details) each."""
     if cost is None and entries:
         logger.warning("no price for %s %s: cost recorded as unknown", service, operation)
+    if cost and entries:
+        _add_to_month(service, cost * len(entries))
+        transaction.on_commit(lambda: watch_spend(service))
     return SpendEntry.objects.bulk_create(
         [
             SpendEntry(
@@ -76,3 +105,145 @@ def record_spends(
             for reference, details in entries
         ]
     )
+
+
+# --- prices -----------------------------------------------------------------------------
+
+MILLION = Decimal(1_000_000)
+
+
+@dataclass(frozen=True)
+class TokenUsage:
+    """What a completion used, from the provider's `usage` field."""
+
+    input_tokens: int = 0
+    cached_tokens: int = 0  # part of input_tokens served from the provider's cache
+    output_tokens: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.input_tokens + self.output_tokens
+
+
+def token_cost(model: str, usage: TokenUsage) -> Decimal | None:
+    """The cost of `usage` on `model` from the price table; None if it has no price."""
+    price = ModelPrice.objects.filter(model=model).first()
+    if price is None or price.input_per_million is None or price.output_per_million is None:
+        return None
+    cached_rate = (
+        price.cached_input_per_million
+        if price.cached_input_per_million is not None
+        else price.input_per_million
+    )
+    fresh = max(usage.input_tokens - usage.cached_tokens, 0)
+    cost = (
+        fresh * price.input_per_million
+        + usage.cached_tokens * cached_rate
+        + usage.output_tokens * price.output_per_million
+    ) / MILLION
+    return cost.quantize(Decimal("0.000001"))
+
+
+def image_cost(model: str, count: int) -> Decimal | None:
+    price = ModelPrice.objects.filter(model=model, per_image__isnull=False).first()
+    return None if price is None else price.per_image * count
+
+
+# --- budgets ----------------------------------------------------------------------------
+
+
+class BudgetExceeded(Exception):
+    """A hard-stop budget is spent for this month (API: 402)."""
+
+    def __init__(self, budget: Budget, spent: Decimal, resets_on: date) -> None:
+        self.budget, self.spent, self.resets_on = budget, spent, resets_on
+        super().__init__(
+            f"The monthly {budget.label} budget of {budget.monthly_limit} {budget.currency} "
+            f"is spent ({spent.quantize(Decimal('0.01'))} so far); new calls are refused "
+            f"until it resets on {resets_on.isoformat()}. Raise the budget in the admin "
+            "(Platform > Budgets) or set it to warn only."
+        )
+
+
+def month_start(now: datetime) -> datetime:
+    return now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+
+
+def next_month(now: datetime) -> date:
+    first = month_start(now)
+    return (first + timedelta(days=32)).replace(day=1).date()
+
+
+def check_budget(service: str) -> None:
+    """Raise BudgetExceeded if the service's or the total hard-stop budget is spent."""
+    now = clock.now()
+    for budget in Budget.objects.filter(
+        Q(service=service) | Q(service=""), mode=BudgetMode.HARD_STOP
+    ):
+        spent = month_spend(budget.service or None, now=now)
+        if spent >= budget.monthly_limit:
+            raise BudgetExceeded(budget, spent, next_month(now))
+
+
+def watch_spend(service: str) -> None:
+    """After spending: notify once per month when a budget passes its warning share or
+    its limit, and once per day when today's spend is above 3x the trailing 7-day
+    daily average."""
+    now = clock.now()
+    month = now.strftime("%Y-%m")
+    for budget in Budget.objects.filter(Q(service=service) | Q(service="")):
+        spent = month_spend(budget.service or None, now=now)
+        share = spent / budget.monthly_limit * 100 if budget.monthly_limit else Decimal(100)
+        details = {"budget": budget.label, "spent": str(spent), "limit": str(budget.monthly_limit)}
+        of = f"{spent:.2f} of {budget.monthly_limit} {budget.currency}"
+        if share >= 100:
+            refused = " (new calls are refused)" if budget.mode == BudgetMode.HARD_STOP else ""
+            notify(
+                key=f"budget:{budget.label}:100:{month}",
+                kind="budget.exceeded",
+                level=NotificationLevel.CRITICAL,
+                message=f"The {budget.label} budget for {month} is spent: {of}{refused}.",
+                details=details,
+            )
+        elif share >= budget.warn_at_percent:
+            notify(
+                key=f"budget:{budget.label}:{budget.warn_at_percent}:{month}",
+                kind="budget.warning",
+                level=NotificationLevel.WARNING,
+                message=f"The {budget.label} budget for {month} is {share:.0f}% spent: {of}.",
+                details=details,
+            )
+    _watch_spike(service, now)
+
+
+SPIKE_FACTOR = 3
+
+
+def _watch_spike(service: str, now: datetime) -> None:
+    today = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    known = SpendEntry.objects.filter(service=service, cost__isnull=False)
+    spent_today = known.filter(created_at__gte=today).aggregate(s=Sum("cost"))["s"] or 0
+    week = known.filter(created_at__gte=today - timedelta(days=7), created_at__lt=today)
+    average = (week.aggregate(s=Sum("cost"))["s"] or Decimal(0)) / 7
+    if average > 0 and spent_today > SPIKE_FACTOR * average:
+        notify(
+            key=f"spike:{service}:{today.date().isoformat()}",
+            kind="spend.spike",
+            level=NotificationLevel.WARNING,
+            message=f"{service} spend today ({spent_today:.2f}) is above {SPIKE_FACTOR}x the "
+            f"daily average of the last 7 days ({average:.2f}).",
+            details={"service": service, "today": str(spent_today), "average": str(average)},
+        )
+
+
+def notify(*, key: str, kind: str, level: str, message: str, details: dict[str, Any]) -> bool:
+    """Raise a notification once per key; returns whether it is new."""
+    try:
+        with transaction.atomic():
+            Notification.objects.create(
+                key=key, kind=kind, level=level, message=message, details=details
+            )
+    except IntegrityError:
+        return False
+    logger.warning("%s", message)
+    return True

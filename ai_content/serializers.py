@@ -1,0 +1,134 @@
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+from ai_content.models import AIGeneration, AIPrompt, AIPromptVersion, PromptCategory
+from benchbarrier.api import serializers as base
+
+
+class GenerateContentSerializer(base.Serializer):
+    prompt_id = serializers.PrimaryKeyRelatedField(
+        queryset=AIPrompt.objects.filter(is_active=True), required=False, allow_null=True,
+        help_text="A prompt template; or send customPrompt.",
+    )  # fmt: skip
+    custom_prompt = serializers.CharField(required=False, allow_blank=False, max_length=20_000)
+    variables = serializers.DictField(required=False, default=dict)
+    model = serializers.CharField(required=False, max_length=100)
+    temperature = serializers.FloatField(required=False, min_value=0, max_value=2)
+    max_tokens = serializers.IntegerField(required=False, min_value=1, max_value=16_000)
+    category = serializers.ChoiceField(choices=PromptCategory.choices, required=False)
+    max_length = serializers.IntegerField(
+        required=False, min_value=10, max_value=100_000, help_text="Characters to fit."
+    )
+    cache = serializers.BooleanField(
+        required=False, default=False,
+        help_text="Answer an identical request from cache (always on at temperature 0).",
+    )  # fmt: skip
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        has_prompt = attrs.get("prompt_id") is not None
+        if has_prompt == bool(attrs.get("custom_prompt")):
+            raise serializers.ValidationError(
+                {"prompt_id": "Send either promptId (a template) or customPrompt, not both."}
+            )
+        return attrs
+
+
+class VariationsSerializer(GenerateContentSerializer):
+    count = serializers.IntegerField(min_value=1, max_value=10, default=3)
+
+
+class OptimizeSerializer(base.Serializer):
+    content = serializers.CharField(max_length=20_000)
+    goal = serializers.CharField(
+        max_length=300, help_text='e.g. "more urgency", "fit 280 characters"'
+    )
+    category = serializers.ChoiceField(choices=PromptCategory.choices, default="other")
+    model = serializers.CharField(required=False, max_length=100)
+
+
+class GenerationResultSerializer(serializers.Serializer):
+    """The seed's GenerateContentResponse plus what we know about it."""
+
+    content = serializers.CharField()
+    tokens_used = serializers.IntegerField()
+    cost = serializers.DecimalField(
+        max_digits=12, decimal_places=6, allow_null=True, help_text="USD; null: no price known."
+    )
+    suggestions = serializers.ListField(child=serializers.CharField())
+    generation_id = serializers.IntegerField(source="id")
+    quality_score = serializers.FloatField()
+    model = serializers.CharField()
+    cache_hit = serializers.BooleanField()
+    prompt_version = serializers.IntegerField(allow_null=True)
+
+
+class VariationsResultSerializer(serializers.Serializer):
+    variations = GenerationResultSerializer(many=True)
+    tokens_used = serializers.IntegerField()
+    cost = serializers.DecimalField(max_digits=12, decimal_places=6, allow_null=True)
+
+
+class ScoreSerializer(serializers.Serializer):
+    score = serializers.FloatField()
+    suggestions = serializers.ListField(child=serializers.CharField())
+
+
+class OptimizeResultSerializer(serializers.Serializer):
+    content = serializers.CharField()
+    before = ScoreSerializer()
+    after = ScoreSerializer()
+    generation_id = serializers.IntegerField()
+    tokens_used = serializers.IntegerField()
+    cost = serializers.DecimalField(max_digits=12, decimal_places=6, allow_null=True)
+
+
+class PromptVersionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = AIPromptVersion
+        fields = ["version", "template", "variables", "model", "temperature", "max_tokens",
+                  "created_at"]  # fmt: skip
+
+
+class PromptSerializer(base.ModelSerializer):
+    variables = serializers.ListField(
+        child=serializers.RegexField(r"^[A-Za-z_][A-Za-z0-9_]*$"), required=False,
+        help_text="Defaults to the template's {{placeholders}}.",
+    )  # fmt: skip
+
+    class Meta:
+        model = AIPrompt
+        fields = ["id", "name", "description", "category", "template", "variables", "model",
+                  "temperature", "max_tokens", "max_length", "version", "is_active",
+                  "created_at", "updated_at"]  # fmt: skip
+        read_only_fields = ["id", "version", "created_at", "updated_at"]
+
+
+class PromptDetailSerializer(PromptSerializer):
+    versions = PromptVersionSerializer(many=True, read_only=True)
+
+    class Meta(PromptSerializer.Meta):
+        fields = [*PromptSerializer.Meta.fields, "versions"]
+
+
+class GenerationSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = AIGeneration
+        fields = ["id", "prompt", "prompt_version", "operation", "input_prompt", "variables",
+                  "content", "model", "temperature", "max_tokens", "input_tokens",
+                  "cached_tokens", "output_tokens", "tokens_used", "cost", "cache_hit",
+                  "quality_score", "suggestions", "was_used", "rating", "created_at"]  # fmt: skip
+        read_only_fields = fields
+
+
+class FeedbackSerializer(base.Serializer):
+    was_used = serializers.BooleanField(required=False, allow_null=True, default=None)
+    rating = serializers.IntegerField(required=False, allow_null=True, default=None,
+                                      min_value=1, max_value=5)  # fmt: skip
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if attrs["was_used"] is None and attrs["rating"] is None:
+            raise serializers.ValidationError("Send wasUsed, rating or both.")
+        return attrs

@@ -1,0 +1,262 @@
+"""Generating content: render the prompt, check the budget, answer from cache or call
+the provider, price the usage, score the result, record it all."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+
+from ai_content import prompting, provider
+from ai_content.models import AIGeneration, AIPrompt, AIPromptVersion
+from ai_content.quality import Quality, analyse, limit_of_goal
+from benchbarrier import clock
+from benchbarrier.services.audit import Actor, record_audit
+from benchbarrier.services.spend import TokenUsage, check_budget, record_spend, token_cost
+
+SERVICE = "openai"
+SYSTEM = (
+    "You write marketing copy for an online shop. Answer with the requested text only: "
+    "no preamble, no quotes around it."
+)
+
+
+@dataclass
+class Request:
+    """What to generate: a rendered prompt and the parameters to generate it with."""
+
+    prompt_text: str
+    model: str
+    temperature: float
+    max_tokens: int
+    category: str = "other"
+    max_length: int | None = None
+    prompt: AIPrompt | None = None
+    variables: dict[str, Any] = field(default_factory=dict)
+    use_cache: bool = False
+
+
+def build_request(
+    *,
+    prompt: AIPrompt | None = None,
+    custom_prompt: str = "",
+    variables: dict[str, Any] | None = None,
+    model: str | None = None,
+    temperature: float | None = None,
+    max_tokens: int | None = None,
+    category: str | None = None,
+    max_length: int | None = None,
+    use_cache: bool = False,
+) -> Request:
+    """A template with its variables, or a custom prompt; overrides win over the
+    template's settings. Raises prompting.VariableError naming each bad variable."""
+    variables = variables or {}
+    if prompt is not None:
+        text = prompting.render(prompt.template, variables, prompt.variables)
+    else:
+        text = prompting.render(custom_prompt, variables) if variables else custom_prompt
+    if temperature is None:
+        temperature = prompt.temperature if prompt else 0.7
+    return Request(
+        prompt_text=text,
+        model=model or (prompt.model if prompt else settings.AI_DEFAULT_MODEL),
+        temperature=temperature,
+        max_tokens=max_tokens or (prompt.max_tokens if prompt else 500),
+        category=category or (prompt.category if prompt else "other"),
+        max_length=max_length or (prompt.max_length if prompt else None),
+        prompt=prompt,
+        variables=variables,
+        use_cache=use_cache,
+    )  # fmt: skip
+
+
+def generate(
+    request: Request, *, count: int = 1, operation: str = "generate"
+) -> list[AIGeneration]:
+    """`count` pieces of content from one provider call (or the cache), each scored and
+    recorded; the call's cost goes to the spend ledger. Raises BudgetExceeded or a
+    provider.ProviderError."""
+    if not provider.is_configured():
+        raise provider.ProviderNotConfigured
+    cacheable = request.use_cache or request.temperature == 0
+    key = _cache_key(request, count) if cacheable else None
+    cached = cache.get(key) if key else None
+    if cached is not None:
+        return _record(request, cached["texts"], cached["model"], TokenUsage(), None,
+                       operation=operation, cache_hit=True)  # fmt: skip
+    check_budget(SERVICE)
+    completion = provider.complete(
+        request.prompt_text,
+        model=request.model,
+        temperature=request.temperature,
+        max_tokens=request.max_tokens,
+        n=count,
+        system=SYSTEM,
+    )
+    cost = token_cost(request.model, completion.usage)
+    generations = _record(request, completion.texts, completion.model, completion.usage, cost,
+                          operation=operation, cache_hit=False)  # fmt: skip
+    if key:
+        cache.set(key, {"texts": completion.texts, "model": completion.model},
+                  settings.AI_CACHE_SECONDS)  # fmt: skip
+    return generations
+
+
+def _cache_key(request: Request, count: int) -> str:
+    identity = json.dumps(
+        [request.prompt_text, request.model, request.temperature, request.max_tokens, count]
+    )
+    return "ai:completion:" + hashlib.sha256(identity.encode()).hexdigest()
+
+
+def _record(
+    request: Request,
+    texts: list[str],
+    model: str,
+    usage: TokenUsage,
+    cost: Decimal | None,
+    *,
+    operation: str,
+    cache_hit: bool,
+) -> list[AIGeneration]:
+    """One generation per text (a call's tokens and cost shared between its texts) and
+    one spend entry per provider call."""
+    share = max(len(texts), 1)
+    with transaction.atomic():
+        generations = []
+        for text in texts:
+            quality = analyse(text, category=request.category, max_length=request.max_length)
+            generations.append(
+                AIGeneration.objects.create(
+                    prompt=request.prompt,
+                    prompt_version=request.prompt.version if request.prompt else None,
+                    operation=operation,
+                    input_prompt=request.prompt_text,
+                    variables=request.variables,
+                    content=text,
+                    model=model,
+                    temperature=request.temperature,
+                    max_tokens=request.max_tokens,
+                    input_tokens=usage.input_tokens // share,
+                    cached_tokens=usage.cached_tokens // share,
+                    output_tokens=usage.output_tokens // share,
+                    tokens_used=usage.total // share,
+                    cost=Decimal(0) if cache_hit else (None if cost is None else cost / share),
+                    cache_hit=cache_hit,
+                    quality_score=quality.score,
+                    suggestions=quality.suggestions,
+                )
+            )
+        if not cache_hit:
+            record_spend(
+                service=SERVICE,
+                operation="chat.completion",
+                cost=cost,
+                quantity=usage.total,
+                model=request.model,
+                reference="generation " + ",".join(str(g.pk) for g in generations),
+                details={
+                    "inputTokens": usage.input_tokens,
+                    "cachedTokens": usage.cached_tokens,
+                    "outputTokens": usage.output_tokens,
+                    "generationIds": [g.pk for g in generations],
+                },
+            )
+    return generations
+
+
+@dataclass
+class Optimisation:
+    generation: AIGeneration
+    before: Quality
+    after: Quality
+
+
+def optimise(
+    *, content: str, goal: str, category: str = "other", model: str | None = None,
+    max_tokens: int = 600,
+) -> Optimisation:  # fmt: skip
+    """Rewrite `content` for `goal` ("more urgency", "fit 280 characters"), scored by the
+    same judge before and after (a limit named in the goal counts for both)."""
+    limit = limit_of_goal(goal)
+    before = analyse(content, category=category, max_length=limit)
+    hints = "\n".join(f"- {s}" for s in before.suggestions) or "- none"
+    request = Request(
+        prompt_text=(
+            f"Rewrite the text below. Goal: {goal}.\n"
+            f"Keep its facts and language. Known weaknesses to fix:\n{hints}\n\n"
+            f"Text:\n{content}"
+        ),
+        model=model or settings.AI_DEFAULT_MODEL,
+        temperature=0.4,
+        max_tokens=max_tokens,
+        category=category,
+        max_length=limit,
+    )
+    (generation,) = generate(request, operation="optimize")
+    after = Quality(generation.quality_score or 0.0, generation.suggestions)
+    return Optimisation(generation, before, after)
+
+
+def record_feedback(
+    *, generation: AIGeneration, was_used: bool | None, rating: int | None, actor: Actor,
+    request: Any = None,
+) -> AIGeneration:  # fmt: skip
+    changes = {}
+    if was_used is not None:
+        generation.was_used = changes["wasUsed"] = was_used
+    if rating is not None:
+        generation.rating = changes["rating"] = rating
+    with transaction.atomic():
+        generation.save(update_fields=["was_used", "rating"])
+        record_audit(action="ai.feedback", target=generation, changes=changes, actor=actor,
+                     request=request)  # fmt: skip
+    return generation
+
+
+# --- prompt templates ---------------------------------------------------------------------
+
+VERSIONED = ("template", "variables", "model", "temperature", "max_tokens")
+
+
+def save_prompt(*, prompt: AIPrompt, actor: Actor, request: Any = None) -> AIPrompt:
+    """Create or edit a template. `variables` default to the template's placeholders and
+    must match them; a change to what generates (template, variables, model, temperature,
+    max tokens) makes a new version, kept with its predecessors."""
+    found = prompting.placeholders(prompt.template)
+    if not prompt.variables:
+        prompt.variables = found
+    elif sorted(prompt.variables) != sorted(found):
+        missing = sorted(set(found) - set(prompt.variables))
+        extra = sorted(set(prompt.variables) - set(found))
+        raise prompting.VariableError(
+            {"variables": "must list exactly the template's placeholders"
+             + (f"; missing {', '.join(missing)}" if missing else "")
+             + (f"; not in the template: {', '.join(extra)}" if extra else "")}
+        )  # fmt: skip
+    with transaction.atomic():
+        if prompt.pk is None:
+            prompt.version = 1
+            prompt.save()
+            action = "ai.prompt.created"
+        else:
+            current = AIPrompt.objects.select_for_update().get(pk=prompt.pk)
+            if any(getattr(current, name) != getattr(prompt, name) for name in VERSIONED):
+                prompt.version = current.version + 1
+            prompt.updated_at = clock.now()
+            prompt.save()
+            action = "ai.prompt.updated"
+        AIPromptVersion.objects.get_or_create(
+            prompt=prompt,
+            version=prompt.version,
+            defaults={name: getattr(prompt, name) for name in VERSIONED},
+        )
+        record_audit(action=action, target=prompt, changes={"version": prompt.version},
+                     actor=actor, request=request)  # fmt: skip
+    return prompt

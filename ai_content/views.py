@@ -1,0 +1,228 @@
+"""The AI API (scope `ai`): thin views over `ai_content.services`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from decimal import Decimal
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import exceptions, mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from ai_content import provider, serializers, services
+from ai_content.models import AIGeneration, AIPrompt
+from ai_content.prompting import VariableError
+from benchbarrier.models import Scope
+from benchbarrier.services.audit import Actor
+from benchbarrier.services.spend import BudgetExceeded
+
+
+class NotConfigured(exceptions.APIException):
+    status_code = 503
+    default_code = "ai_not_configured"
+
+
+class ProviderBusy(exceptions.APIException):
+    status_code = 503
+    default_code = "ai_provider_unavailable"
+
+    def __init__(self, detail: str, retry_after: int) -> None:
+        super().__init__(detail)
+        self.wait = retry_after  # DRF turns it into Retry-After
+
+
+class ProviderTimedOut(exceptions.APIException):
+    status_code = 504
+    default_code = "ai_provider_timeout"
+
+
+class ProviderRefused(exceptions.APIException):
+    status_code = 400
+    default_code = "ai_request_rejected"
+
+
+class BudgetSpent(exceptions.APIException):
+    status_code = 402
+    default_code = "budget_exceeded"
+
+
+@contextmanager
+def api_errors() -> Iterator[None]:
+    """The service's errors as API answers."""
+    try:
+        yield
+    except VariableError as exc:
+        raise exceptions.ValidationError(exc.errors) from None
+    except provider.ProviderNotConfigured as exc:
+        raise NotConfigured(str(exc)) from None
+    except provider.ProviderUnavailable as exc:
+        raise ProviderBusy(str(exc), exc.retry_after) from None
+    except provider.ProviderTimeout as exc:
+        raise ProviderTimedOut(str(exc)) from None
+    except provider.ProviderRejected as exc:
+        raise ProviderRefused(str(exc)) from None
+    except BudgetExceeded as exc:
+        raise BudgetSpent(str(exc)) from None
+
+
+def _request(data: dict) -> services.Request:
+    return services.build_request(
+        prompt=data.get("prompt_id"),
+        custom_prompt=data.get("custom_prompt", ""),
+        variables=data.get("variables"),
+        model=data.get("model"),
+        temperature=data.get("temperature"),
+        max_tokens=data.get("max_tokens"),
+        category=data.get("category"),
+        max_length=data.get("max_length"),
+        use_cache=data.get("cache", False),
+    )
+
+
+def _total(generations: list[AIGeneration]) -> tuple[int, Decimal | None]:
+    costs = [g.cost for g in generations]
+    cost = None if any(c is None for c in costs) else sum(costs, Decimal(0))
+    return sum(g.tokens_used for g in generations), cost
+
+
+class GenerateContentView(APIView):
+    """Generate content from a template or a custom prompt (the seed's
+    GenerateContentRequest / GenerateContentResponse)."""
+
+    required_scope = Scope.AI
+
+    @extend_schema(
+        request=serializers.GenerateContentSerializer,
+        responses={201: serializers.GenerationResultSerializer},
+    )
+    def post(self, request: Request) -> Response:
+        params = serializers.GenerateContentSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        with api_errors():
+            (generation,) = services.generate(_request(params.validated_data))
+        body = serializers.GenerationResultSerializer(generation).data
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+class GenerateVariationsView(APIView):
+    """`count` variations (1-10) in one provider call, each scored."""
+
+    required_scope = Scope.AI
+
+    @extend_schema(
+        request=serializers.VariationsSerializer,
+        responses={201: serializers.VariationsResultSerializer},
+    )
+    def post(self, request: Request) -> Response:
+        params = serializers.VariationsSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        with api_errors():
+            generations = services.generate(
+                _request(params.validated_data),
+                count=params.validated_data["count"],
+                operation="variation",
+            )
+        tokens, cost = _total(generations)
+        body = serializers.VariationsResultSerializer(
+            {"variations": generations, "tokens_used": tokens, "cost": cost}
+        ).data
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+class OptimizeView(APIView):
+    """Rewrite content for a goal; the quality score before and after."""
+
+    required_scope = Scope.AI
+
+    @extend_schema(
+        request=serializers.OptimizeSerializer,
+        responses={201: serializers.OptimizeResultSerializer},
+    )
+    def post(self, request: Request) -> Response:
+        params = serializers.OptimizeSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        data = params.validated_data
+        with api_errors():
+            result = services.optimise(
+                content=data["content"], goal=data["goal"], category=data["category"],
+                model=data.get("model"),
+            )  # fmt: skip
+        generation = result.generation
+        body = serializers.OptimizeResultSerializer(
+            {
+                "content": generation.content,
+                "before": result.before,
+                "after": result.after,
+                "generation_id": generation.pk,
+                "tokens_used": generation.tokens_used,
+                "cost": generation.cost,
+            }
+        ).data
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+class PromptViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Prompt templates; every change to what generates adds a version."""
+
+    required_scope = Scope.AI
+    queryset = AIPrompt.objects.all().order_by("name")
+    filterset_fields = ["category", "is_active"]
+    search_fields = ["name", "description"]
+
+    def get_serializer_class(self) -> type:
+        if self.action == "retrieve":
+            return serializers.PromptDetailSerializer
+        return serializers.PromptSerializer
+
+    def perform_create(self, serializer: serializers.PromptSerializer) -> None:
+        self._save(AIPrompt(**serializer.validated_data), serializer)
+
+    def perform_update(self, serializer: serializers.PromptSerializer) -> None:
+        prompt = serializer.instance
+        changes = serializer.validated_data
+        if "template" in changes and "variables" not in changes:
+            prompt.variables = []  # taken from the new template
+        for name, value in changes.items():
+            setattr(prompt, name, value)
+        self._save(prompt, serializer)
+
+    def _save(self, prompt: AIPrompt, serializer: serializers.PromptSerializer) -> None:
+        with api_errors():
+            serializer.instance = services.save_prompt(
+                prompt=prompt, actor=Actor.from_request(self.request), request=self.request
+            )
+
+
+class GenerationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Generations, newest first, and feedback on them."""
+
+    required_scope = Scope.AI
+    queryset = AIGeneration.objects.all().order_by("-created_at")
+    serializer_class = serializers.GenerationSerializer
+    filterset_fields = ["prompt", "operation", "model", "cache_hit", "was_used"]
+
+    @extend_schema(request=serializers.FeedbackSerializer,
+                   responses={200: serializers.GenerationSerializer})  # fmt: skip
+    @action(detail=True, methods=["post"])
+    def feedback(self, request: Request, pk: str) -> Response:
+        generation = self.get_object()
+        params = serializers.FeedbackSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        services.record_feedback(
+            generation=generation,
+            was_used=params.validated_data["was_used"],
+            rating=params.validated_data["rating"],
+            actor=Actor.from_request(request),
+            request=request,
+        )
+        return Response(serializers.GenerationSerializer(generation).data)

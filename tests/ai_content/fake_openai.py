@@ -1,0 +1,78 @@
+"""A local OpenAI-compatible server for the tests: Chat Completions with usage, `n`
+choices, and answers a test can switch to 429, 500, 400 or a hang (timeout)."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+
+class FakeOpenAI:
+    def __init__(self) -> None:
+        self.mode = "ok"  # ok, 429, 500, 400, hang
+        self.delay = 0.0
+        self.replies: list[str] = ["Meet the Trail Runner 2: light, grippy, ready. Shop now."]
+        self.usage = {"prompt_tokens": 120, "completion_tokens": 40, "cached_tokens": 0}
+        self.requests: list[dict[str, Any]] = []
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def do_POST(self) -> None:
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                fake.requests.append({"path": self.path, "body": body,
+                                      "auth": self.headers.get("Authorization")})  # fmt: skip
+                if fake.mode == "hang":
+                    time.sleep(5)
+                    return
+                if fake.delay:
+                    time.sleep(fake.delay)
+                errors = {"429": (429, "Rate limit reached"), "500": (500, "Server error"),
+                          "400": (400, "Invalid model: nope")}  # fmt: skip
+                if fake.mode in errors:
+                    code, message = errors[fake.mode]
+                    self._send(code, {"error": {"message": message, "type": "error"}},
+                               {"retry-after": "7"} if code == 429 else {})  # fmt: skip
+                    return
+                n = body.get("n", 1)
+                self._send(200, {
+                    "id": "chatcmpl-1", "object": "chat.completion", "created": 1,
+                    "model": body["model"],
+                    "choices": [
+                        {"index": i, "finish_reason": "stop",
+                         "message": {"role": "assistant",
+                                     "content": fake.replies[i % len(fake.replies)]}}
+                        for i in range(n)
+                    ],
+                    "usage": {
+                        "prompt_tokens": fake.usage["prompt_tokens"],
+                        "completion_tokens": fake.usage["completion_tokens"] * n,
+                        "total_tokens": fake.usage["prompt_tokens"]
+                        + fake.usage["completion_tokens"] * n,
+                        "prompt_tokens_details": {"cached_tokens": fake.usage["cached_tokens"]},
+                    },
+                })  # fmt: skip
+
+            def _send(self, code: int, body: dict, headers: dict[str, str] | None = None) -> None:
+                data = json.dumps(body).encode()
+                self.send_response(code)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                for name, value in (headers or {}).items():
+                    self.send_header(name, value)
+                self.end_headers()
+                self.wfile.write(data)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/v1"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
