@@ -106,6 +106,10 @@ class AIGeneration(models.Model):
     rating = models.PositiveSmallIntegerField(
         null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(5)]
     )
+    job_id = models.UUIDField(
+        null=True, blank=True, db_index=True, help_text="The content.generate job, if any."
+    )
+    item_key = models.CharField(max_length=200, blank=True, help_text="The job item's key.")
     created_at = models.DateTimeField(default=clock.now, db_index=True)
 
     class Meta:

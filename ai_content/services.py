@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -82,29 +83,120 @@ def generate(
     """`count` pieces of content from one provider call (or the cache), each scored and
     recorded; the call's cost goes to the spend ledger. Raises BudgetExceeded or a
     provider.ProviderError."""
+    (outcome,) = generate_many([request], count=count, operation=operation)
+    if isinstance(outcome, Exception):
+        raise outcome
+    return outcome
+
+
+Outcome = list[AIGeneration] | provider.ProviderError
+
+
+def generate_many(
+    requests: list[Request],
+    *,
+    count: int = 1,
+    operation: str = "generate",
+    concurrency: int = 1,
+    job_id: Any = None,
+    keys: list[str] | None = None,
+) -> list[Outcome]:
+    """Generate for many requests, up to `concurrency` provider calls at a time (only the
+    HTTP calls run in threads; checking, pricing and recording stay in this thread and
+    its transaction). Per request: its generations, or the provider error it met.
+    Raises ProviderNotConfigured, or BudgetExceeded once the budget is spent (what was
+    generated until then is recorded)."""
     if not provider.is_configured():
         raise provider.ProviderNotConfigured
-    cacheable = request.use_cache or request.temperature == 0
-    key = _cache_key(request, count) if cacheable else None
-    cached = cache.get(key) if key else None
-    if cached is not None:
-        return _record(request, cached["texts"], cached["model"], TokenUsage(), None,
-                       operation=operation, cache_hit=True)  # fmt: skip
-    check_budget(SERVICE)
-    completion = provider.complete(
-        request.prompt_text,
-        model=request.model,
-        temperature=request.temperature,
-        max_tokens=request.max_tokens,
-        n=count,
-        system=SYSTEM,
-    )
+    outcomes: list[Outcome | None] = [None] * len(requests)
+    cache_keys: list[str | None] = []
+    for index, request in enumerate(requests):
+        key = _cache_key(request, count) if request.use_cache or request.temperature == 0 else None
+        cache_keys.append(key)
+        cached = cache.get(key) if key else None
+        if cached is not None:
+            outcomes[index] = _record(request, cached["texts"], cached["model"], TokenUsage(),
+                                      None, operation=operation, cache_hit=True,
+                                      job_id=job_id, key=keys[index] if keys else "")  # fmt: skip
+    waiting = [index for index, outcome in enumerate(outcomes) if outcome is None]
+    if len(waiting) == 1 or concurrency == 1:  # no thread for a single call
+        for index in waiting:
+            budgets = check_budget(SERVICE)
+            request = requests[index]
+            try:
+                completion = _call(request, count)
+            except provider.ProviderError as exc:
+                outcomes[index] = exc
+            else:
+                key = keys[index] if keys else ""
+                outcomes[index] = _priced(request, completion, cache_keys[index], operation,
+                                          job_id, key, budgets)  # fmt: skip
+        return [outcome for outcome in outcomes if outcome is not None]
+    with ThreadPoolExecutor(max_workers=max(1, min(concurrency, len(waiting) or 1))) as pool:
+        running: dict[Future, int] = {}
+        for index in waiting:
+            check_budget(SERVICE)
+            request = requests[index]
+            running[pool.submit(_call, request, count)] = index
+            if len(running) >= concurrency:
+                _collect(running, requests, outcomes, cache_keys, operation, job_id, keys,
+                         wait_for_one=True)  # fmt: skip
+        _collect(running, requests, outcomes, cache_keys, operation, job_id, keys,
+                 wait_for_one=False)  # fmt: skip
+    return [outcome for outcome in outcomes if outcome is not None]
+
+
+def _collect(
+    running: dict[Future, int],
+    requests: list[Request],
+    outcomes: list[Outcome | None],
+    cache_keys: list[str | None],
+    operation: str,
+    job_id: Any,
+    keys: list[str] | None,
+    *,
+    wait_for_one: bool,
+) -> None:
+    """Record finished calls: the first one to finish, or all of them."""
+    finished = as_completed(list(running))
+    for future in finished:
+        index = running.pop(future)
+        request = requests[index]
+        try:
+            completion = future.result()
+        except provider.ProviderError as exc:
+            outcomes[index] = exc
+        else:
+            outcomes[index] = _priced(request, completion, cache_keys[index], operation, job_id,
+                                      keys[index] if keys else "", None)  # fmt: skip
+        if wait_for_one:
+            return
+
+
+def _call(request: Request, count: int) -> provider.Completion:
+    return provider.complete(request.prompt_text, model=request.model,
+                             temperature=request.temperature, max_tokens=request.max_tokens,
+                             n=count, system=SYSTEM)  # fmt: skip
+
+
+def _priced(
+    request: Request,
+    completion: provider.Completion,
+    cache_key: str | None,
+    operation: str,
+    job_id: Any,
+    key: str,
+    budgets: list | None,
+) -> list[AIGeneration]:
+    """Record a provider's answer at its price, and keep it for identical requests."""
     cost = token_cost(request.model, completion.usage)
-    generations = _record(request, completion.texts, completion.model, completion.usage, cost,
-                          operation=operation, cache_hit=False)  # fmt: skip
-    if key:
-        cache.set(key, {"texts": completion.texts, "model": completion.model},
-                  settings.AI_CACHE_SECONDS)  # fmt: skip
+    generations = _record(
+        request, completion.texts, completion.model, completion.usage, cost,
+        operation=operation, cache_hit=False, job_id=job_id, key=key, budgets=budgets,
+    )  # fmt: skip
+    if cache_key:
+        answer = {"texts": completion.texts, "model": completion.model}
+        cache.set(cache_key, answer, settings.AI_CACHE_SECONDS)
     return generations
 
 
@@ -124,6 +216,9 @@ def _record(
     *,
     operation: str,
     cache_hit: bool,
+    job_id: Any = None,
+    key: str = "",
+    budgets: list | None = None,
 ) -> list[AIGeneration]:
     """One generation per text (a call's tokens and cost shared between its texts) and
     one spend entry per provider call."""
@@ -151,6 +246,8 @@ def _record(
                     cache_hit=cache_hit,
                     quality_score=quality.score,
                     suggestions=quality.suggestions,
+                    job_id=job_id,
+                    item_key=key,
                 )
             )
         if not cache_hit:
@@ -167,6 +264,7 @@ def _record(
                     "outputTokens": usage.output_tokens,
                     "generationIds": [g.pk for g in generations],
                 },
+                budgets=budgets,
             )
     return generations
 

@@ -303,6 +303,10 @@ OPENAI_MAX_RETRIES = env_int("OPENAI_MAX_RETRIES", 1)
 AI_DEFAULT_MODEL = env_str("AI_DEFAULT_MODEL", "gpt-4o-mini")
 # How long an identical request (temperature 0, or asked for) is answered from cache.
 AI_CACHE_SECONDS = env_int("AI_CACHE_SECONDS", 7 * 24 * 3600)
+# How often (seconds) each service's spend is compared with its 7-day daily average.
+SPEND_SPIKE_CHECK_SECONDS = env_int("SPEND_SPIKE_CHECK_SECONDS", 300)
+# Provider calls a content.generate job keeps in flight at once.
+AI_CONCURRENCY = env_int("AI_CONCURRENCY", 20)
 
 # --- REST API -----------------------------------------------------------------------------
 REST_FRAMEWORK = {

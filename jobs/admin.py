@@ -35,6 +35,7 @@ class JobAdmin(admin.ModelAdmin):
         "coloured_status",
         "priority",
         "attempts_used",
+        "progress_display",
         "scheduled_for",
         "completed_at",
         "short_error",
@@ -45,7 +46,18 @@ class JobAdmin(admin.ModelAdmin):
     actions = ["retry_jobs", "cancel_jobs"]
     fieldsets = [
         (None, {"fields": ["id", "job_type", "coloured_status", "priority", "idempotency_key"]}),
-        ("Timing", {"fields": ["created_at", "scheduled_for", "started_at", "completed_at"]}),
+        (
+            "Timing",
+            {
+                "fields": [
+                    "created_at",
+                    "scheduled_for",
+                    "started_at",
+                    "completed_at",
+                    "progress_display",
+                ]
+            },
+        ),
         ("Attempts", {"fields": ["attempts", "max_attempts", "locked_by", "lease_expires_at"]}),
         ("Data", {"fields": ["payload_pretty", "result_pretty"]}),
         ("Errors", {"fields": ["error_message", "traceback_pretty", "error_history_pretty"]}),
@@ -54,7 +66,7 @@ class JobAdmin(admin.ModelAdmin):
         "id", "job_type", "coloured_status", "priority", "idempotency_key", "created_at",
         "scheduled_for", "started_at", "completed_at", "attempts", "max_attempts", "locked_by",
         "lease_expires_at", "payload_pretty", "result_pretty", "error_message",
-        "traceback_pretty", "error_history_pretty",
+        "traceback_pretty", "error_history_pretty", "progress_display",
     ]  # fmt: skip
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -75,6 +87,17 @@ class JobAdmin(admin.ModelAdmin):
             ],
         }
         return super().changelist_view(request, extra_context)
+
+    @admin.display(description="progress")
+    def progress_display(self, job: Job) -> str:
+        progress = job.progress or {}
+        if not progress.get("total"):
+            return "-"
+        share = progress.get("done", 0) / progress["total"] * 100
+        return format_html(
+            '<progress max="100" value="{}"></progress> {} / {}',
+            f"{share:.0f}", progress.get("done", 0), progress["total"],
+        )  # fmt: skip
 
     @admin.display(description="status", ordering="status")
     def coloured_status(self, job: Job) -> str:

@@ -49,6 +49,9 @@ class Job(models.Model):
     # Unique through Meta.constraints (`unique=True` would add a LIKE index too, one more
     # write on every enqueue for a lookup nobody makes); NULL, not "", when there is none.
     idempotency_key = models.CharField(max_length=200, null=True, blank=True)  # noqa: DJ001
+    progress = models.JSONField(
+        null=True, blank=True, help_text='Set by long handlers: {"done": 120, "total": 500}.'
+    )
     locked_by = models.CharField(max_length=255, blank=True, help_text="Worker holding it.")
     lease_expires_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=clock.now, db_index=True)

@@ -29,6 +29,7 @@ class JobSerializer(serializers.ModelSerializer):
             "traceback",
             "error_history",
             "result",
+            "progress",
             "idempotency_key",
             "locked_by",
             "lease_expires_at",

@@ -222,6 +222,13 @@ def requeue_held(items: list[tuple[Job, dict[str, Any], datetime | None]]) -> No
     enqueue_many(lost)
 
 
+def report_progress(job: Job, *, done: int, total: int, **extra: Any) -> None:
+    """Record how far a long handler is (`{"done", "total", ...}`), visible at once in
+    the API and the admin: its own small UPDATE, committed outside the handler's work."""
+    job.progress = {"done": done, "total": total, **extra}
+    Job.objects.filter(pk=job.pk).update(progress=job.progress)
+
+
 def wakeups_for(due_count: int) -> int:
     """How many wake-ups `due_count` due jobs deserve: one per claim batch, capped."""
     if due_count <= 0:

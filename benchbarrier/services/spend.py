@@ -4,13 +4,17 @@ that turns usage into cost, and the monthly budgets that warn and refuse."""
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q, Sum
+from django.db.models import F, Sum
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
 
 from benchbarrier import clock
 from benchbarrier.models import (
@@ -36,9 +40,11 @@ def record_spend(
     reference: str = "",
     currency: str = "USD",
     details: dict[str, Any] | None = None,
+    budgets: list[Budget] | None = None,
 ) -> SpendEntry:
     """Write one ledger entry. A None cost means the price is unknown: it is recorded as
-    such and logged as a warning, never counted as free."""
+    such and logged as a warning, never counted as free. `budgets`: what `check_budget`
+    returned just before the call, to judge the warnings by without reading them again."""
     if cost is None:
         logger.warning(
             "no price for %s %s %s: cost recorded as unknown", service, operation, model
@@ -55,17 +61,41 @@ def record_spend(
     )
     if cost:
         _add_to_month(service, cost)
-        watch_spend(service)
+        watch_spend(service, budgets=budgets, added=cost)
     return entry
 
 
 def month_spend(service: str | None = None, *, now: datetime | None = None) -> Decimal:
     """Known spend this calendar month (UTC), for one service or all."""
+    totals = month_totals(now)
+    return totals.get(service, Decimal(0)) if service else sum(totals.values(), Decimal(0))
+
+
+def month_totals(now: datetime | None = None) -> dict[str, Decimal]:
+    """This month's known spend per service: one small query."""
     month = month_start(now or clock.now()).date()
-    totals = MonthlySpend.objects.filter(month=month)
-    if service:
-        totals = totals.filter(service=service)
-    return totals.aggregate(total=Sum("total"))["total"] or Decimal(0)
+    return dict(MonthlySpend.objects.filter(month=month).values_list("service", "total"))
+
+
+def _budgets_with_spend(service: str, now: datetime) -> list[Budget]:
+    """The service's budget and the total one, each with `spent` this month: one query
+    over a handful of rows, written out because the ORM's version of it costs more to
+    build than to run, and this runs on every AI call."""
+    budgets, totals = Budget._meta.db_table, MonthlySpend._meta.db_table
+    month = month_start(now).date()
+    found = list(
+        Budget.objects.raw(
+            f"SELECT b.*, CASE WHEN b.service = '' "  # noqa: S608 (table names from code)
+            f"THEN (SELECT SUM(m.total) FROM {totals} m WHERE m.month = %s) "
+            f"ELSE (SELECT m.total FROM {totals} m WHERE m.month = %s "
+            f"AND m.service = b.service) END AS spent "
+            f"FROM {budgets} b WHERE b.service IN (%s, '')",
+            [month, month, service],
+        )
+    )
+    for budget in found:
+        budget.spent = Decimal(str(budget.spent or 0))
+    return found
 
 
 def _add_to_month(service: str, amount: Decimal) -> None:
@@ -125,9 +155,30 @@ class TokenUsage:
         return self.input_tokens + self.output_tokens
 
 
+PRICES_TTL_SECONDS = 60
+_prices: dict[str, tuple[float, ModelPrice | None]] = {}
+
+
+def price_of(model: str) -> ModelPrice | None:
+    """The model's row of the price table, kept for a minute per process (an edit in the
+    admin applies within that minute)."""
+    now = time.monotonic()
+    cached = _prices.get(model)
+    if cached is None or now - cached[0] > PRICES_TTL_SECONDS:
+        cached = (now, ModelPrice.objects.filter(model=model).first())
+        _prices[model] = cached
+    return cached[1]
+
+
+@receiver(post_save, sender=ModelPrice)
+@receiver(post_delete, sender=ModelPrice)
+def _forget_prices(**kwargs: Any) -> None:
+    _prices.clear()
+
+
 def token_cost(model: str, usage: TokenUsage) -> Decimal | None:
     """The cost of `usage` on `model` from the price table; None if it has no price."""
-    price = ModelPrice.objects.filter(model=model).first()
+    price = price_of(model)
     if price is None or price.input_per_million is None or price.output_per_million is None:
         return None
     cached_rate = (
@@ -145,8 +196,8 @@ def token_cost(model: str, usage: TokenUsage) -> Decimal | None:
 
 
 def image_cost(model: str, count: int) -> Decimal | None:
-    price = ModelPrice.objects.filter(model=model, per_image__isnull=False).first()
-    return None if price is None else price.per_image * count
+    price = price_of(model)
+    return None if price is None or price.per_image is None else price.per_image * count
 
 
 # --- budgets ----------------------------------------------------------------------------
@@ -174,25 +225,30 @@ def next_month(now: datetime) -> date:
     return (first + timedelta(days=32)).replace(day=1).date()
 
 
-def check_budget(service: str) -> None:
-    """Raise BudgetExceeded if the service's or the total hard-stop budget is spent."""
+def check_budget(service: str) -> list[Budget]:
+    """Raise BudgetExceeded if the service's or the total hard-stop budget is spent;
+    returns both budgets with their `spent` so far."""
     now = clock.now()
-    for budget in Budget.objects.filter(
-        Q(service=service) | Q(service=""), mode=BudgetMode.HARD_STOP
-    ):
-        spent = month_spend(budget.service or None, now=now)
-        if spent >= budget.monthly_limit:
-            raise BudgetExceeded(budget, spent, next_month(now))
+    budgets = _budgets_with_spend(service, now)
+    for budget in budgets:
+        if budget.mode == BudgetMode.HARD_STOP and budget.spent >= budget.monthly_limit:
+            raise BudgetExceeded(budget, budget.spent, next_month(now))
+    return budgets
 
 
-def watch_spend(service: str) -> None:
+def watch_spend(
+    service: str, *, budgets: list[Budget] | None = None, added: Decimal = Decimal(0)
+) -> None:
     """After spending: notify once per month when a budget passes its warning share or
     its limit, and once per day when today's spend is above 3x the trailing 7-day
-    daily average."""
+    daily average. `budgets` read before the spend of `added` saves reading them again
+    (a concurrent spender's share shows up in its own check)."""
     now = clock.now()
     month = now.strftime("%Y-%m")
-    for budget in Budget.objects.filter(Q(service=service) | Q(service="")):
-        spent = month_spend(budget.service or None, now=now)
+    if budgets is None:
+        budgets, added = _budgets_with_spend(service, now), Decimal(0)
+    for budget in budgets:
+        spent = budget.spent + added
         share = spent / budget.monthly_limit * 100 if budget.monthly_limit else Decimal(100)
         details = {"budget": budget.label, "spent": str(spent), "limit": str(budget.monthly_limit)}
         of = f"{spent:.2f} of {budget.monthly_limit} {budget.currency}"
@@ -217,9 +273,17 @@ def watch_spend(service: str) -> None:
 
 
 SPIKE_FACTOR = 3
+_spike_checked: dict[str, float] = {}  # service -> when this process last compared
 
 
 def _watch_spike(service: str, now: datetime) -> None:
+    """At most once per SPEND_SPIKE_CHECK_SECONDS per service and process (it sums a
+    week of the ledger, too much to do on every email batch)."""
+    every = settings.SPEND_SPIKE_CHECK_SECONDS
+    if every:
+        if time.monotonic() < _spike_checked.get(service, float("-inf")) + every:
+            return
+        _spike_checked[service] = time.monotonic()
     today = now.replace(hour=0, minute=0, second=0, microsecond=0)
     known = SpendEntry.objects.filter(service=service, cost__isnull=False)
     spent_today = known.filter(created_at__gte=today).aggregate(s=Sum("cost"))["s"] or 0

@@ -17,6 +17,9 @@ class FakeOpenAI:
         self.replies: list[str] = ["Meet the Trail Runner 2: light, grippy, ready. Shop now."]
         self.usage = {"prompt_tokens": 120, "completion_tokens": 40, "cached_tokens": 0}
         self.requests: list[dict[str, Any]] = []
+        self.fail_first = 0  # answer this many requests with 429 before the mode applies
+        self.in_flight = self.max_in_flight = 0
+        self._lock = threading.Lock()
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -25,17 +28,28 @@ class FakeOpenAI:
 
             def do_POST(self) -> None:
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                fake.requests.append({"path": self.path, "body": body,
-                                      "auth": self.headers.get("Authorization")})  # fmt: skip
-                if fake.mode == "hang":
+                with fake._lock:
+                    fake.requests.append({"path": self.path, "body": body,
+                                          "auth": self.headers.get("Authorization")})  # fmt: skip
+                    fake.in_flight += 1
+                    fake.max_in_flight = max(fake.max_in_flight, fake.in_flight)
+                    refuse = len(fake.requests) <= fake.fail_first
+                try:
+                    self._answer(body, "429" if refuse else fake.mode)
+                finally:
+                    with fake._lock:
+                        fake.in_flight -= 1
+
+            def _answer(self, body: dict, mode: str) -> None:
+                if mode == "hang":
                     time.sleep(5)
                     return
                 if fake.delay:
                     time.sleep(fake.delay)
                 errors = {"429": (429, "Rate limit reached"), "500": (500, "Server error"),
                           "400": (400, "Invalid model: nope")}  # fmt: skip
-                if fake.mode in errors:
-                    code, message = errors[fake.mode]
+                if mode in errors:
+                    code, message = errors[mode]
                     self._send(code, {"error": {"message": message, "type": "error"}},
                                {"retry-after": "7"} if code == 429 else {})  # fmt: skip
                     return

@@ -78,7 +78,8 @@ def test_a_new_month_starts_from_zero():
     assert month_spend() == 0
 
 
-def test_a_spend_spike_raises_a_notification():
+def test_a_spend_spike_raises_a_notification(settings):
+    settings.SPEND_SPIKE_CHECK_SECONDS = 0  # compare on every entry
     for days_ago in range(1, 8):  # 7 days at 2.00 a day
         clock.advance(-timedelta(days=days_ago))
         spend("2.00")

@@ -1,0 +1,114 @@
+"""`content.generate`: many generations from one template (descriptions for 500
+products), several provider calls in flight, progress on the job."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+
+from ai_content import provider, services
+from ai_content.models import AIGeneration, AIPrompt
+from ai_content.prompting import VariableError
+from benchbarrier.services.spend import BudgetExceeded
+from jobs.models import Job
+from jobs.registry import PermanentJobError, job_handler
+from jobs.services import report_progress
+
+SCHEMA = {
+    "type": "object",
+    "properties": {
+        "promptId": {"type": "integer"},
+        "customPrompt": {"type": "string", "minLength": 1},
+        "items": {
+            "type": "array",
+            "minItems": 1,
+            "maxItems": 5000,
+            "items": {
+                "type": "object",
+                "properties": {
+                    "key": {"type": "string", "minLength": 1, "maxLength": 200},
+                    "variables": {"type": "object"},
+                },
+                "required": ["key"],
+                "additionalProperties": False,
+            },
+        },
+        "model": {"type": "string", "minLength": 1},
+        "temperature": {"type": "number", "minimum": 0, "maximum": 2},
+        "maxTokens": {"type": "integer", "minimum": 1, "maximum": 16000},
+    },
+    "required": ["items"],
+    "oneOf": [{"required": ["promptId"]}, {"required": ["customPrompt"]}],
+    "additionalProperties": False,
+}
+
+
+@job_handler(
+    "content.generate",
+    max_attempts=5,
+    retry_delay=timedelta(seconds=30),
+    timeout=timedelta(minutes=30),
+    schema=SCHEMA,
+)
+def generate_content(job: Job) -> dict[str, Any]:
+    """One generation per item (`{"key": "sku-1", "variables": {...}}`). A retry skips
+    the items already generated; a rate limit or provider failure retries the job; an
+    item the provider or the template refuses is reported and skipped."""
+    payload = job.payload
+    prompt = None
+    if "promptId" in payload:
+        prompt = AIPrompt.objects.filter(pk=payload["promptId"]).first()
+        if prompt is None:
+            raise PermanentJobError(f"no prompt template {payload['promptId']}")
+    items = payload["items"]
+    done = dict(AIGeneration.objects.filter(job_id=job.id).values_list("item_key", "id"))
+    failed = dict((job.progress or {}).get("failedItems", {}))
+    todo, requests = [], []
+    for item in items:
+        if item["key"] in done or item["key"] in failed:
+            continue
+        try:
+            requests.append(
+                services.build_request(
+                    prompt=prompt,
+                    custom_prompt=payload.get("customPrompt", ""),
+                    variables=item.get("variables", {}),
+                    model=payload.get("model"),
+                    temperature=payload.get("temperature"),
+                    max_tokens=payload.get("maxTokens"),
+                )
+            )
+            todo.append(item["key"])
+        except VariableError as exc:
+            failed[item["key"]] = str(exc)
+    transient: list[str] = []
+    for start in range(0, len(requests), settings.AI_CONCURRENCY * 2):
+        chunk = slice(start, start + settings.AI_CONCURRENCY * 2)
+        try:
+            outcomes = services.generate_many(
+                requests[chunk], operation="generate", concurrency=settings.AI_CONCURRENCY,
+                job_id=job.id, keys=todo[chunk],
+            )  # fmt: skip
+        except provider.ProviderNotConfigured as exc:
+            raise PermanentJobError(str(exc)) from None
+        except BudgetExceeded as exc:
+            _report(job, items, failed)
+            raise PermanentJobError(str(exc)) from None
+        for key, outcome in zip(todo[chunk], outcomes, strict=True):
+            if isinstance(outcome, provider.ProviderRejected):
+                failed[key] = str(outcome)
+            elif isinstance(outcome, provider.ProviderError):
+                transient.append(f"{key}: {outcome}")
+        _report(job, items, failed)
+    if transient:
+        raise RuntimeError(f"{len(transient)} item(s) to retry; first: {transient[0]}")
+    generated = dict(AIGeneration.objects.filter(job_id=job.id).values_list("item_key", "id"))
+    return {"generated": len(generated), "failed": failed, "generationIds": generated}
+
+
+def _report(job: Job, items: list[dict], failed: dict[str, str]) -> None:
+    done = AIGeneration.objects.filter(job_id=job.id).count()
+    report_progress(job, done=done + len(failed), total=len(items), generated=done,
+                    failed=len(failed), failedItems=failed)  # fmt: skip
