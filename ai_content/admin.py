@@ -14,7 +14,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
 from ai_content import prompting, provider, services
-from ai_content.models import AIGeneration, AIPrompt, AIPromptVersion
+from ai_content.models import AIGeneration, AIPrompt, AIPromptVersion, ImageAsset
 from benchbarrier.services.audit import Actor
 from benchbarrier.services.spend import BudgetExceeded
 
@@ -151,3 +151,36 @@ class AIGenerationAdmin(admin.ModelAdmin):
     @admin.display(description="cost", ordering="cost")
     def cost_display(self, generation: AIGeneration) -> str:
         return "unknown" if generation.cost is None else f"{generation.cost.normalize()} USD"
+
+
+@admin.register(ImageAsset)
+class ImageAssetAdmin(admin.ModelAdmin):
+    """Generated and uploaded images with their web-ready variants."""
+
+    list_display = ["preview", "label", "source", "status", "size", "original_bytes",
+                    "processed_bytes", "reduction_display", "cost", "created_at"]  # fmt: skip
+    list_filter = ["source", "status"]
+    search_fields = ["label", "prompt"]
+    readonly_fields = [f.name for f in ImageAsset._meta.fields] + ["preview"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # upload through the API, or generate; processing makes the variants
+
+    @admin.display(description="")
+    def preview(self, asset: ImageAsset) -> str:
+        from django.core.files.storage import default_storage
+        from django.utils.html import format_html
+
+        if not asset.variants:
+            return "-"
+        smallest = min(asset.variants, key=lambda variant: variant["width"])
+        return format_html('<img src="{}" alt="" style="max-height:60px">',
+                           default_storage.url(smallest["name"]))  # fmt: skip
+
+    @admin.display(description="size")
+    def size(self, asset: ImageAsset) -> str:
+        return f"{asset.width}x{asset.height}"
+
+    @admin.display(description="smaller by")
+    def reduction_display(self, asset: ImageAsset) -> str:
+        return "-" if asset.reduction is None else f"{asset.reduction:.0%}"

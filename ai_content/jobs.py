@@ -1,5 +1,6 @@
 """`content.generate`: many generations from one template (descriptions for 500
-products), several provider calls in flight, progress on the job."""
+products), several provider calls in flight, progress on the job. `image.process`:
+web-ready variants of an image."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ from typing import Any
 from django.conf import settings
 
 from ai_content import provider, services
-from ai_content.models import AIGeneration, AIPrompt
+from ai_content.images import BadImage
+from ai_content.models import AIGeneration, AIPrompt, ImageAsset, ImageStatus
 from ai_content.prompting import VariableError
 from benchbarrier.services.spend import BudgetExceeded
 from jobs.models import Job
@@ -112,3 +114,34 @@ def _report(job: Job, items: list[dict], failed: dict[str, str]) -> None:
     done = AIGeneration.objects.filter(job_id=job.id).count()
     report_progress(job, done=done + len(failed), total=len(items), generated=done,
                     failed=len(failed), failedItems=failed)  # fmt: skip
+
+
+@job_handler(
+    "image.process",
+    max_attempts=3,
+    retry_delay=timedelta(seconds=30),
+    timeout=timedelta(minutes=5),
+    schema={
+        "type": "object",
+        "properties": {"imageId": {"type": "integer"}},
+        "required": ["imageId"],
+        "additionalProperties": False,
+    },
+)
+def process_image(job: Job) -> dict[str, Any]:
+    """Resize an image to the configured widths as WebP, EXIF stripped; reports sizes."""
+    asset = ImageAsset.objects.filter(pk=job.payload["imageId"]).first()
+    if asset is None:
+        raise PermanentJobError(f"no image {job.payload['imageId']}")
+    try:
+        asset = services.process_image(asset)
+    except BadImage as exc:
+        asset.status, asset.error = ImageStatus.FAILED, str(exc)
+        asset.save(update_fields=["status", "error"])
+        raise PermanentJobError(str(exc)) from None
+    return {
+        "imageId": asset.pk,
+        "originalBytes": asset.original_bytes,
+        "variants": [{k: v[k] for k in ("width", "height", "bytes")} for v in asset.variants],
+        "reduction": asset.reduction,
+    }

@@ -118,3 +118,53 @@ class AIGeneration(models.Model):
 
     def __str__(self) -> str:
         return f"generation {self.pk} ({self.model})"
+
+
+class ImageSource(models.TextChoices):
+    GENERATED = "generated", "Generated"
+    UPLOADED = "uploaded", "Uploaded"
+
+
+class ImageStatus(models.TextChoices):
+    PROCESSING = "processing", "Processing"
+    READY = "ready", "Ready"
+    FAILED = "failed", "Failed"
+
+
+class ImageAsset(models.Model):
+    """An image, generated or uploaded (a product photo), and the web-ready WebP
+    variants `image.process` made of it."""
+
+    source = models.CharField(max_length=10, choices=ImageSource.choices)
+    original = models.FileField(upload_to="images/originals/%Y/%m/")
+    original_bytes = models.PositiveIntegerField(default=0)
+    width = models.PositiveIntegerField(default=0)
+    height = models.PositiveIntegerField(default=0)
+    prompt = models.TextField(blank=True, help_text="For generated images.")
+    model = models.CharField(max_length=100, blank=True)
+    cost = models.DecimalField(max_digits=12, decimal_places=6, null=True, blank=True)
+    label = models.CharField(max_length=200, blank=True, help_text="e.g. the product's SKU.")
+    status = models.CharField(
+        max_length=12, choices=ImageStatus.choices, default=ImageStatus.PROCESSING
+    )
+    variants = models.JSONField(
+        default=list, blank=True, help_text='[{"width", "height", "bytes", "name"}]'
+    )
+    processed_bytes = models.PositiveIntegerField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=clock.now, db_index=True)
+
+    class Meta:
+        db_table = "ai_images"
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.label or f"image {self.pk}"
+
+    @property
+    def reduction(self) -> float | None:
+        """How much smaller the largest variant is than the original (0-1)."""
+        if not self.original_bytes or not self.variants:
+            return None
+        largest = max(variant["bytes"] for variant in self.variants)
+        return round(1 - largest / self.original_bytes, 3)

@@ -4,6 +4,9 @@ three kinds the callers act on: try later, fix the request, or it took too long.
 
 from __future__ import annotations
 
+import base64
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 
@@ -79,24 +82,10 @@ def complete(
     """`n` completions of one prompt in one call; raises a ProviderError subclass."""
     messages = [{"role": "system", "content": system}] if system else []
     messages.append({"role": "user", "content": prompt})
-    try:
+    with _mapped_errors():
         response = client().chat.completions.create(
             model=model, messages=messages, temperature=temperature, max_tokens=max_tokens, n=n
         )
-    except openai.APITimeoutError:
-        raise ProviderTimeout(
-            f"The AI provider did not answer within {settings.OPENAI_TIMEOUT} s "
-            "(OPENAI_TIMEOUT); try again or ask for less (maxTokens)."
-        ) from None
-    except (openai.RateLimitError, openai.InternalServerError) as exc:
-        raise ProviderUnavailable(
-            f"The AI provider is busy or failing ({exc.status_code}); try again later.",
-            _retry_after(exc.response),
-        ) from None
-    except openai.APIConnectionError as exc:
-        raise ProviderUnavailable(f"Cannot reach the AI provider: {exc}", 30) from None
-    except openai.APIStatusError as exc:
-        raise ProviderRejected(f"The AI provider refused the request: {_message(exc)}") from None
     usage = response.usage
     cached = getattr(getattr(usage, "prompt_tokens_details", None), "cached_tokens", 0) or 0
     return Completion(
@@ -108,6 +97,27 @@ def complete(
         ),
         model=response.model or model,
     )
+
+
+@contextmanager
+def _mapped_errors() -> Iterator[None]:
+    """The openai client's errors as the three kinds callers act on."""
+    try:
+        yield
+    except openai.APITimeoutError:
+        raise ProviderTimeout(
+            f"The AI provider did not answer within {settings.OPENAI_TIMEOUT} s "
+            "(OPENAI_TIMEOUT); try again or ask for less."
+        ) from None
+    except (openai.RateLimitError, openai.InternalServerError) as exc:
+        raise ProviderUnavailable(
+            f"The AI provider is busy or failing ({exc.status_code}); try again later.",
+            _retry_after(exc.response),
+        ) from None
+    except openai.APIConnectionError as exc:
+        raise ProviderUnavailable(f"Cannot reach the AI provider: {exc}", 30) from None
+    except openai.APIStatusError as exc:
+        raise ProviderRejected(f"The AI provider refused the request: {_message(exc)}") from None
 
 
 def _retry_after(response: object) -> int:
@@ -122,3 +132,16 @@ def _message(exc: openai.APIStatusError) -> str:
     body = exc.body if isinstance(exc.body, dict) else {}
     error = body.get("error", body) if isinstance(body, dict) else {}
     return (error.get("message") if isinstance(error, dict) else None) or str(exc)
+
+
+def generate_image(prompt: str, *, model: str, size: str) -> bytes:
+    """One image from the images API, as bytes (asked for base64, so nothing is fetched
+    from a URL); raises a ProviderError subclass."""
+    with _mapped_errors():
+        response = client().images.generate(
+            model=model, prompt=prompt, size=size, n=1, response_format="b64_json"
+        )
+    encoded = response.data[0].b64_json if response.data else None
+    if not encoded:
+        raise ProviderRejected("The AI provider returned no image.")
+    return base64.b64decode(encoded)

@@ -2,9 +2,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
+from django.core.files.storage import default_storage
 from rest_framework import serializers
 
-from ai_content.models import AIGeneration, AIPrompt, AIPromptVersion, PromptCategory
+from ai_content.models import AIGeneration, AIPrompt, AIPromptVersion, ImageAsset, PromptCategory
 from benchbarrier.api import serializers as base
 
 
@@ -132,3 +134,46 @@ class FeedbackSerializer(base.Serializer):
         if attrs["was_used"] is None and attrs["rating"] is None:
             raise serializers.ValidationError("Send wasUsed, rating or both.")
         return attrs
+
+
+IMAGE_SIZES = ["1024x1024", "1024x1536", "1536x1024", "1792x1024", "1024x1792", "512x512",
+               "256x256"]  # fmt: skip
+
+
+class GenerateImageSerializer(base.Serializer):
+    prompt = serializers.CharField(max_length=4000)
+    size = serializers.ChoiceField(choices=IMAGE_SIZES, default="1024x1024")
+    model = serializers.CharField(required=False, max_length=100)
+    label = serializers.CharField(required=False, default="", allow_blank=True, max_length=200)
+
+
+class UploadImageSerializer(base.Serializer):
+    file = serializers.FileField(help_text="A product photo: JPEG, PNG, WebP...")
+    label = serializers.CharField(required=False, default="", allow_blank=True, max_length=200)
+
+
+class ImageSerializer(serializers.ModelSerializer):
+    original_url = serializers.SerializerMethodField()
+    variants = serializers.SerializerMethodField()
+    reduction = serializers.FloatField(read_only=True, allow_null=True)
+
+    class Meta:
+        model = ImageAsset
+        fields = ["id", "source", "label", "status", "width", "height", "original_url",
+                  "original_bytes", "variants", "processed_bytes", "reduction", "prompt",
+                  "model", "cost", "error", "created_at"]  # fmt: skip
+        read_only_fields = fields
+
+    def get_original_url(self, asset: ImageAsset) -> str:
+        return _absolute(asset.original.url)
+
+    def get_variants(self, asset: ImageAsset) -> list[dict[str, Any]]:
+        return [
+            {"width": v["width"], "height": v["height"], "bytes": v["bytes"],
+             "url": _absolute(default_storage.url(v["name"]))}
+            for v in asset.variants
+        ]  # fmt: skip
+
+
+def _absolute(url: str) -> str:
+    return url if "://" in url else settings.SITE_URL.rstrip("/") + "/" + url.lstrip("/")

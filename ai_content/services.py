@@ -12,14 +12,32 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import transaction
+from django.utils.text import slugify
 
-from ai_content import prompting, provider
-from ai_content.models import AIGeneration, AIPrompt, AIPromptVersion
+from ai_content import images, prompting, provider
+from ai_content.models import (
+    AIGeneration,
+    AIPrompt,
+    AIPromptVersion,
+    ImageAsset,
+    ImageSource,
+    ImageStatus,
+)
 from ai_content.quality import Quality, analyse, limit_of_goal
 from benchbarrier import clock
 from benchbarrier.services.audit import Actor, record_audit
-from benchbarrier.services.spend import TokenUsage, check_budget, record_spend, token_cost
+from benchbarrier.services.spend import (
+    TokenUsage,
+    check_budget,
+    image_cost,
+    record_spend,
+    token_cost,
+)
+from jobs.models import Job
+from jobs.services import enqueue
 
 SERVICE = "openai"
 SYSTEM = (
@@ -358,3 +376,64 @@ def save_prompt(*, prompt: AIPrompt, actor: Actor, request: Any = None) -> AIPro
         record_audit(action=action, target=prompt, changes={"version": prompt.version},
                      actor=actor, request=request)  # fmt: skip
     return prompt
+
+
+# --- images -------------------------------------------------------------------------------
+
+
+def generate_image(
+    *, prompt: str, size: str, model: str | None = None, label: str = ""
+) -> tuple[ImageAsset, Job]:
+    """One image from the provider, stored, priced, and queued for `image.process`.
+    Raises ProviderNotConfigured, BudgetExceeded or another ProviderError."""
+    if not provider.is_configured():
+        raise provider.ProviderNotConfigured
+    model = model or settings.AI_IMAGE_MODEL
+    budgets = check_budget(SERVICE)
+    data = provider.generate_image(prompt, model=model, size=size)
+    cost = image_cost(model, 1)
+    with transaction.atomic():
+        asset = _store(data, ImageSource.GENERATED, f"{slugify(label) or 'generated'}.png",
+                       prompt=prompt, model=model, cost=cost, label=label)  # fmt: skip
+        record_spend(service=SERVICE, operation="images.generate", cost=cost, model=model,
+                     reference=f"image {asset.pk}", budgets=budgets,
+                     details={"imageId": asset.pk, "size": size})  # fmt: skip
+        job, _ = enqueue(job_type="image.process", payload={"imageId": asset.pk})
+    return asset, job
+
+
+def upload_image(*, data: bytes, name: str, label: str = "") -> tuple[ImageAsset, Job]:
+    """A product photo (or any image) to make web-ready. Raises images.BadImage."""
+    images.inspect(data)
+    with transaction.atomic():
+        asset = _store(data, ImageSource.UPLOADED, name, label=label)
+        job, _ = enqueue(job_type="image.process", payload={"imageId": asset.pk})
+    return asset, job
+
+
+def _store(data: bytes, source: str, name: str, **fields: Any) -> ImageAsset:
+    width, height = images.inspect(data)
+    asset = ImageAsset(source=source, original_bytes=len(data), width=width, height=height,
+                       **fields)  # fmt: skip
+    asset.original.save(name, ContentFile(data), save=False)
+    asset.save()
+    return asset
+
+
+def process_image(asset: ImageAsset) -> ImageAsset:
+    """Make the configured WebP widths of an image and record what they weigh."""
+    with asset.original.open("rb") as original:
+        data = original.read()
+    made = images.variants(data, settings.AI_IMAGE_WIDTHS, settings.AI_IMAGE_QUALITY)
+    stored = []
+    for variant in made:
+        name = default_storage.save(f"images/web/{asset.pk}/{variant.width}w.webp",
+                                    ContentFile(variant.data))  # fmt: skip
+        stored.append({"width": variant.width, "height": variant.height,
+                       "bytes": len(variant.data), "name": name})  # fmt: skip
+    asset.variants = stored
+    asset.processed_bytes = sum(variant["bytes"] for variant in stored)
+    asset.status = ImageStatus.READY
+    asset.error = ""
+    asset.save(update_fields=["variants", "processed_bytes", "status", "error"])
+    return asset

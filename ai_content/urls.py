@@ -4,8 +4,10 @@ from django.urls import re_path
 
 from ai_content.views import (
     GenerateContentView,
+    GenerateImageView,
     GenerateVariationsView,
     GenerationViewSet,
+    ImageViewSet,
     OptimizeView,
     PromptViewSet,
 )
@@ -14,6 +16,7 @@ from benchbarrier.api.urls import Router
 router = Router()
 router.register("prompts", PromptViewSet, basename="ai-prompt")
 router.register("generations", GenerationViewSet, basename="ai-generation")
+router.register("images", ImageViewSet, basename="ai-image")
 
 urlpatterns = [
     re_path(r"^generate/content/?$", GenerateContentView.as_view(), name="ai-generate-content"),
@@ -21,5 +24,6 @@ urlpatterns = [
         r"^generate/variations/?$", GenerateVariationsView.as_view(), name="ai-generate-variations"
     ),
     re_path(r"^optimize/?$", OptimizeView.as_view(), name="ai-optimize"),
+    re_path(r"^generate/image/?$", GenerateImageView.as_view(), name="ai-generate-image"),
     *router.urls,
 ]

@@ -6,15 +6,18 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from decimal import Decimal
 
+from django.conf import settings
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from ai_content import provider, serializers, services
-from ai_content.models import AIGeneration, AIPrompt
+from ai_content.images import BadImage
+from ai_content.models import AIGeneration, AIPrompt, ImageAsset
 from ai_content.prompting import VariableError
 from benchbarrier.models import Scope
 from benchbarrier.services.audit import Actor
@@ -226,3 +229,48 @@ class GenerationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
             request=request,
         )
         return Response(serializers.GenerationSerializer(generation).data)
+
+
+class GenerateImageView(APIView):
+    """One image from the images API: stored, priced, and queued for `image.process`."""
+
+    required_scope = Scope.AI
+
+    @extend_schema(request=serializers.GenerateImageSerializer,
+                   responses={201: serializers.ImageSerializer})  # fmt: skip
+    def post(self, request: Request) -> Response:
+        params = serializers.GenerateImageSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        with api_errors():
+            asset, job = services.generate_image(**params.validated_data)
+        body = {**serializers.ImageSerializer(asset).data, "process_job_id": str(job.id)}
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+class ImageViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Images and their web-ready variants; POST uploads a product photo (multipart)."""
+
+    required_scope = Scope.AI
+    queryset = ImageAsset.objects.all().order_by("-created_at")
+    serializer_class = serializers.ImageSerializer
+    filterset_fields = ["source", "status", "label"]
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(request=serializers.UploadImageSerializer,
+                   responses={202: serializers.ImageSerializer})  # fmt: skip
+    def create(self, request: Request) -> Response:
+        params = serializers.UploadImageSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        upload = params.validated_data["file"]
+        if upload.size > settings.AI_IMAGE_MAX_UPLOAD_BYTES:
+            raise exceptions.ValidationError(
+                {"file": f"larger than {settings.AI_IMAGE_MAX_UPLOAD_BYTES} bytes"}
+            )
+        try:
+            asset, job = services.upload_image(
+                data=upload.read(), name=upload.name, label=params.validated_data["label"]
+            )
+        except BadImage as exc:
+            raise exceptions.ValidationError({"file": str(exc)}) from None
+        body = {**serializers.ImageSerializer(asset).data, "process_job_id": str(job.id)}
+        return Response(body, status=status.HTTP_202_ACCEPTED)

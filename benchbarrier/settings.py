@@ -245,6 +245,10 @@ STATIC_URL = "static/"
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(DATA_DIR / "static")))
 if DEBUG:
     STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise warns when it is missing
+# Uploaded and generated files (product images...). Any Django storage backend works
+# in production (e.g. django-storages on S3); the embedded default is a folder.
+MEDIA_URL = "media/"
+MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(DATA_DIR / "media")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -305,6 +309,12 @@ AI_DEFAULT_MODEL = env_str("AI_DEFAULT_MODEL", "gpt-4o-mini")
 AI_CACHE_SECONDS = env_int("AI_CACHE_SECONDS", 7 * 24 * 3600)
 # How often (seconds) each service's spend is compared with its 7-day daily average.
 SPEND_SPIKE_CHECK_SECONDS = env_int("SPEND_SPIKE_CHECK_SECONDS", 300)
+# Images: the model for /api/ai/generate/image, and the widths image.process makes
+# (WebP, EXIF stripped).
+AI_IMAGE_MODEL = env_str("AI_IMAGE_MODEL", "gpt-image-1")
+AI_IMAGE_WIDTHS = [int(width) for width in env_list("AI_IMAGE_WIDTHS", ["1600", "800", "400"])]
+AI_IMAGE_QUALITY = env_int("AI_IMAGE_QUALITY", 80)
+AI_IMAGE_MAX_UPLOAD_BYTES = env_int("AI_IMAGE_MAX_UPLOAD_BYTES", 20 * 1024 * 1024)
 # Provider calls a content.generate job keeps in flight at once.
 AI_CONCURRENCY = env_int("AI_CONCURRENCY", 20)
 

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from django.conf import settings
+from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path, re_path
 from django.views.generic import RedirectView
@@ -23,5 +25,8 @@ urlpatterns = [
     path("email/", include("marketing.email_urls")),
     path("anymail/", include((anymail_urlpatterns(), "anymail"))),
 ]
+
+if settings.DEBUG:  # production serves media from its storage or web server
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
 handler500 = "benchbarrier.views.server_error"

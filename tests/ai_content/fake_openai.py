@@ -53,6 +53,9 @@ class FakeOpenAI:
                     self._send(code, {"error": {"message": message, "type": "error"}},
                                {"retry-after": "7"} if code == 429 else {})  # fmt: skip
                     return
+                if self.path.endswith("/images/generations"):
+                    self._send(200, {"created": 1, "data": [{"b64_json": fake.image_b64()}]})
+                    return
                 n = body.get("n", 1)
                 self._send(200, {
                     "id": "chatcmpl-1", "object": "chat.completion", "created": 1,
@@ -86,6 +89,19 @@ class FakeOpenAI:
         self.server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/v1"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    @staticmethod
+    def image_b64(size: tuple[int, int] = (1024, 1024)) -> str:
+        """A PNG with some structure (a gradient), as the images API returns it."""
+        import base64
+        import io
+
+        from PIL import Image
+
+        image = Image.linear_gradient("L").resize(size).convert("RGB")
+        buffer = io.BytesIO()
+        image.save(buffer, "PNG")
+        return base64.b64encode(buffer.getvalue()).decode()
 
     def close(self) -> None:
         self.server.shutdown()
