@@ -72,6 +72,13 @@ def api_errors() -> Iterator[None]:
         raise BudgetSpent(str(exc)) from None
 
 
+def _input(serializer_class: type, request: Request) -> dict:
+    """The request body, validated (a 400 naming each bad field otherwise)."""
+    params = serializer_class(data=request.data)
+    params.is_valid(raise_exception=True)
+    return params.validated_data
+
+
 def _request(data: dict) -> services.Request:
     return services.build_request(
         prompt=data.get("prompt_id"),
@@ -103,10 +110,9 @@ class GenerateContentView(APIView):
         responses={201: serializers.GenerationResultSerializer},
     )
     def post(self, request: Request) -> Response:
-        params = serializers.GenerateContentSerializer(data=request.data)
-        params.is_valid(raise_exception=True)
+        data = _input(serializers.GenerateContentSerializer, request)
         with api_errors():
-            (generation,) = services.generate(_request(params.validated_data))
+            (generation,) = services.generate(_request(data))
         body = serializers.GenerationResultSerializer(generation).data
         return Response(body, status=status.HTTP_201_CREATED)
 
@@ -121,13 +127,10 @@ class GenerateVariationsView(APIView):
         responses={201: serializers.VariationsResultSerializer},
     )
     def post(self, request: Request) -> Response:
-        params = serializers.VariationsSerializer(data=request.data)
-        params.is_valid(raise_exception=True)
+        data = _input(serializers.VariationsSerializer, request)
         with api_errors():
             generations = services.generate(
-                _request(params.validated_data),
-                count=params.validated_data["count"],
-                operation="variation",
+                _request(data), count=data["count"], operation="variation"
             )
         tokens, cost = _total(generations)
         body = serializers.VariationsResultSerializer(
@@ -146,9 +149,7 @@ class OptimizeView(APIView):
         responses={201: serializers.OptimizeResultSerializer},
     )
     def post(self, request: Request) -> Response:
-        params = serializers.OptimizeSerializer(data=request.data)
-        params.is_valid(raise_exception=True)
-        data = params.validated_data
+        data = _input(serializers.OptimizeSerializer, request)
         with api_errors():
             result = services.optimise(
                 content=data["content"], goal=data["goal"], category=data["category"],
@@ -219,12 +220,11 @@ class GenerationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     @action(detail=True, methods=["post"])
     def feedback(self, request: Request, pk: str) -> Response:
         generation = self.get_object()
-        params = serializers.FeedbackSerializer(data=request.data)
-        params.is_valid(raise_exception=True)
+        data = _input(serializers.FeedbackSerializer, request)
         services.record_feedback(
             generation=generation,
-            was_used=params.validated_data["was_used"],
-            rating=params.validated_data["rating"],
+            was_used=data["was_used"],
+            rating=data["rating"],
             actor=Actor.from_request(request),
             request=request,
         )
@@ -239,10 +239,9 @@ class GenerateImageView(APIView):
     @extend_schema(request=serializers.GenerateImageSerializer,
                    responses={201: serializers.ImageSerializer})  # fmt: skip
     def post(self, request: Request) -> Response:
-        params = serializers.GenerateImageSerializer(data=request.data)
-        params.is_valid(raise_exception=True)
+        data = _input(serializers.GenerateImageSerializer, request)
         with api_errors():
-            asset, job = services.generate_image(**params.validated_data)
+            asset, job = services.generate_image(**data)
         body = {**serializers.ImageSerializer(asset).data, "process_job_id": str(job.id)}
         return Response(body, status=status.HTTP_201_CREATED)
 
@@ -259,16 +258,15 @@ class ImageViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     @extend_schema(request=serializers.UploadImageSerializer,
                    responses={202: serializers.ImageSerializer})  # fmt: skip
     def create(self, request: Request) -> Response:
-        params = serializers.UploadImageSerializer(data=request.data)
-        params.is_valid(raise_exception=True)
-        upload = params.validated_data["file"]
+        data = _input(serializers.UploadImageSerializer, request)
+        upload = data["file"]
         if upload.size > settings.AI_IMAGE_MAX_UPLOAD_BYTES:
             raise exceptions.ValidationError(
                 {"file": f"larger than {settings.AI_IMAGE_MAX_UPLOAD_BYTES} bytes"}
             )
         try:
             asset, job = services.upload_image(
-                data=upload.read(), name=upload.name, label=params.validated_data["label"]
+                data=upload.read(), name=upload.name, label=data["label"]
             )
         except BadImage as exc:
             raise exceptions.ValidationError({"file": str(exc)}) from None

@@ -16,6 +16,7 @@ from django.conf import settings
 from django.template import Context, Engine, Template, TemplateSyntaxError
 from django.utils.safestring import mark_safe
 
+from benchbarrier.rules import json_value
 from marketing.models import Customer, EmailTemplate
 
 DEFAULTS_DIR = Path(settings.BASE_DIR) / "templates" / "emails" / "defaults"
@@ -87,7 +88,7 @@ def render_email(
         "unsubscribe_url": unsubscribe_url,
     }
     for path in template.variables:
-        if _lookup(context, path) is None:
+        if json_value(context, tuple(path.split("."))) is None:
             raise MissingVariable(template.slug, path)
     subject = " ".join(_render(_TEXT, template.subject, context, template.slug).split())
     content = _render(_HTML, template.html_body, context, template.slug)
@@ -134,15 +135,6 @@ def _render(engine: Engine, source: str, context: dict[str, Any], slug: str) -> 
     if missing:
         raise MissingVariable(slug, missing.group(1) or "?")
     return output
-
-
-def _lookup(context: dict[str, Any], path: str) -> Any:
-    value: Any = context
-    for part in path.split("."):
-        if not isinstance(value, dict) or part not in value:
-            return None
-        value = value[part]
-    return value
 
 
 def _customer(customer: Customer | None, to_email: str) -> dict[str, str]:

@@ -7,16 +7,14 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from benchbarrier.rules import json_value
+
 _REFERENCE = re.compile(r"^\{\{\s*([A-Za-z_][\w.]*)\s*\}\}$")
 
 
 def lookup(context: dict[str, Any], path: str) -> Any:
-    value: Any = context
-    for part in path.split("."):
-        if not isinstance(value, dict) or part not in value:
-            return None
-        value = value[part]
-    return value
+    """The value at a dotted path (`trigger.cartId`), None where it is missing."""
+    return json_value(context, tuple(path.split(".")))
 
 
 def resolve_values(value: Any, context: dict[str, Any]) -> Any:

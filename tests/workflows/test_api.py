@@ -12,22 +12,15 @@ from django.core import mail
 from django_celery_beat.models import PeriodicTask
 
 from benchbarrier import clock
-from tests.workflows.helpers import CART, NOON, run_due, subjects, travel
+from tests.workflows.helpers import CART, run_due, subjects, travel
 from workflows import hooks
 from workflows.demo import SEED_WORKFLOWS
 from workflows.models import ExecutionStatus, Workflow, WorkflowExecution
 from workflows.tasks import run_scheduled
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("email_at_noon")]
 URL = "/api/automation/workflows"
 CART_SEED, ONBOARDING_SEED = SEED_WORKFLOWS
-
-
-@pytest.fixture(autouse=True)
-def _setup(settings):
-    settings.EMAIL_BACKEND = "anymail.backends.test.EmailBackend"
-    mail.outbox = []
-    clock.advance(NOON - clock.now())
 
 
 @pytest.fixture

@@ -8,18 +8,10 @@ from datetime import timedelta
 import pytest
 from django.core import mail
 
-from benchbarrier import clock
-from tests.workflows.helpers import CART, NOON, run_due, seed_workflow, subjects, travel
+from tests.workflows.helpers import CART, run_due, seed_workflow, subjects, travel
 from workflows.models import ExecutionStatus, WorkflowExecution
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _setup(settings):
-    settings.EMAIL_BACKEND = "anymail.backends.test.EmailBackend"
-    mail.outbox = []
-    clock.advance(NOON - clock.now())
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("email_at_noon")]
 
 
 @pytest.fixture
