@@ -1,15 +1,16 @@
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 
 from django.contrib import admin
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils.html import format_html
 
 from benchbarrier import clock
 from benchbarrier.models import Budget, ModelPrice, MonthlySpend, Notification, SpendEntry
-from benchbarrier.services.spend import month_spend
+from benchbarrier.services.spend import month_spend, month_start
 
 
 @admin.register(SpendEntry)
@@ -37,7 +38,7 @@ def _bar(spent: Decimal, limit: Decimal) -> str:
     """A horizontal bar: spent against the limit, amber from the warning share, red at
     100%."""
     share = float(spent / limit * 100) if limit else 100.0
-    colour = "#c0392b" if share >= 100 else "#e6a117" if share >= 80 else "#2e8b57"
+    colour = _colour(share)
     return format_html(
         '<div style="width:220px;background:#eee;border-radius:3px" title="{}%">'
         '<div style="width:{}%;background:{};height:12px;border-radius:3px"></div></div>',
@@ -69,13 +70,53 @@ class BudgetAdmin(admin.ModelAdmin):
         return _bar(month_spend(budget.service or None), budget.monthly_limit)
 
 
+CHART_MONTHS = 6
+
+
+def _colour(share: float) -> str:
+    return "#c0392b" if share >= 100 else "#e6a117" if share >= 80 else "#2e8b57"
+
+
+def spend_chart(now: object = None) -> list[dict]:
+    """Per budgeted service (and the total), the last six months' spend as a share of
+    its budget: the bars of the chart above the monthly list."""
+    first = month_start(now or clock.now()).date()
+    months = []
+    for _ in range(CHART_MONTHS):
+        months.insert(0, first)
+        first = (first.replace(day=1) - timedelta(days=1)).replace(day=1)
+    totals: dict[tuple[str, object], Decimal] = {}
+    for row in MonthlySpend.objects.filter(month__gte=months[0]):
+        totals[row.service, row.month] = row.total
+        totals["", row.month] = totals.get(("", row.month), Decimal(0)) + row.total
+    chart = []
+    for budget in Budget.objects.all():
+        bars = []
+        for month in months:
+            spent = totals.get((budget.service, month), Decimal(0))
+            share = float(spent / budget.monthly_limit * 100) if budget.monthly_limit else 0.0
+            bars.append({"label": f"{month:%b %Y}", "spent": f"{spent:.2f}",
+                         "share": f"{share:.0f}", "height": f"{min(share, 100):.1f}",
+                         "colour": _colour(share)})  # fmt: skip
+        chart.append({"label": budget.label, "limit": budget.monthly_limit,
+                      "currency": budget.currency, "bars": bars})  # fmt: skip
+    return chart
+
+
 @admin.register(MonthlySpend)
 class MonthlySpendAdmin(admin.ModelAdmin):
-    """Spend by service and month, each against its budget."""
+    """Spend by service and month, each against its budget, with a chart of the last
+    six months above the list."""
 
+    change_list_template = "admin/benchbarrier/monthlyspend/change_list.html"
     list_display = ["month_display", "service", "total_display", "against_budget"]
     list_filter = ["service", "month"]
     ordering = ["-month", "service"]
+
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict | None = None
+    ) -> HttpResponse:
+        return super().changelist_view(request, {**(extra_context or {}), "chart": spend_chart()})
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -8,6 +8,7 @@ import pytest
 
 from ai_content.demo import load
 from ai_content.models import AIGeneration, AIPrompt
+from benchbarrier import clock
 from benchbarrier.services.spend import record_spend
 
 pytestmark = pytest.mark.django_db
@@ -78,3 +79,6 @@ def test_admin_lists_generations_budgets_and_spend(staff_client, fake_openai, su
     assert "420.00 USD" in budgets and 'title="84%"' in budgets
     monthly = staff_client.get("/admin/benchbarrier/monthlyspend/").content.decode()
     assert 'title="84%"' in monthly
+    month = clock.now().strftime("%b %Y")
+    assert f'title="{month}: 420.00 (84%)"' in monthly, "the chart's bar for this month"
+    assert f'title="{month}: 420.00 (42%)"' in monthly, "and against the total budget"
