@@ -122,100 +122,98 @@ def generate_many(
     """Generate for many requests, up to `concurrency` provider calls at a time (only the
     HTTP calls run in threads; checking, pricing and recording stay in this thread and
     its transaction). Per request: its generations, or the provider error it met.
-    Raises ProviderNotConfigured, or BudgetExceeded once the budget is spent (what was
-    generated until then is recorded)."""
+    Raises ProviderNotConfigured, or BudgetExceeded once the budget is spent (every call
+    already made is recorded first)."""
     if not provider.is_configured():
         raise provider.ProviderNotConfigured
-    outcomes: list[Outcome | None] = [None] * len(requests)
-    cache_keys: list[str | None] = []
-    for index, request in enumerate(requests):
-        key = _cache_key(request, count) if request.use_cache or request.temperature == 0 else None
-        cache_keys.append(key)
-        cached = cache.get(key) if key else None
-        if cached is not None:
-            outcomes[index] = _record(request, cached["texts"], cached["model"], TokenUsage(),
-                                      None, operation=operation, cache_hit=True,
-                                      job_id=job_id, key=keys[index] if keys else "")  # fmt: skip
-    waiting = [index for index, outcome in enumerate(outcomes) if outcome is None]
+    batch = _Batch(requests, count, operation, job_id, keys or [""] * len(requests))
+    waiting = batch.answer_from_cache()
     if len(waiting) == 1 or concurrency == 1:  # no thread for a single call
         for index in waiting:
             budgets = check_budget(SERVICE)
-            request = requests[index]
             try:
-                completion = _call(request, count)
+                completion = batch.call(index)
             except provider.ProviderError as exc:
-                outcomes[index] = exc
+                batch.outcomes[index] = exc
             else:
-                key = keys[index] if keys else ""
-                outcomes[index] = _priced(request, completion, cache_keys[index], operation,
-                                          job_id, key, budgets)  # fmt: skip
-        return [outcome for outcome in outcomes if outcome is not None]
-    with ThreadPoolExecutor(max_workers=max(1, min(concurrency, len(waiting) or 1))) as pool:
+                batch.record(index, completion, budgets)
+        return batch.results()
+    with ThreadPoolExecutor(max_workers=min(concurrency, len(waiting))) as pool:
         running: dict[Future, int] = {}
-        for index in waiting:
-            check_budget(SERVICE)
-            request = requests[index]
-            running[pool.submit(_call, request, count)] = index
-            if len(running) >= concurrency:
-                _collect(running, requests, outcomes, cache_keys, operation, job_id, keys,
-                         wait_for_one=True)  # fmt: skip
-        _collect(running, requests, outcomes, cache_keys, operation, job_id, keys,
-                 wait_for_one=False)  # fmt: skip
-    return [outcome for outcome in outcomes if outcome is not None]
-
-
-def _collect(
-    running: dict[Future, int],
-    requests: list[Request],
-    outcomes: list[Outcome | None],
-    cache_keys: list[str | None],
-    operation: str,
-    job_id: Any,
-    keys: list[str] | None,
-    *,
-    wait_for_one: bool,
-) -> None:
-    """Record finished calls: the first one to finish, or all of them."""
-    finished = as_completed(list(running))
-    for future in finished:
-        index = running.pop(future)
-        request = requests[index]
         try:
-            completion = future.result()
-        except provider.ProviderError as exc:
-            outcomes[index] = exc
-        else:
-            outcomes[index] = _priced(request, completion, cache_keys[index], operation, job_id,
-                                      keys[index] if keys else "", None)  # fmt: skip
-        if wait_for_one:
-            return
+            for index in waiting:
+                check_budget(SERVICE)
+                running[pool.submit(batch.call, index)] = index
+                if len(running) >= concurrency:
+                    batch.collect(running, first_only=True)
+        finally:  # a spent budget stops new calls; the ones made are still recorded
+            batch.collect(running, first_only=False)
+    return batch.results()
 
 
-def _call(request: Request, count: int) -> provider.Completion:
-    return provider.complete(request.prompt_text, model=request.model,
-                             temperature=request.temperature, max_tokens=request.max_tokens,
-                             n=count, system=SYSTEM)  # fmt: skip
+class _Batch:
+    """The requests of one generate_many call and what became of each."""
 
+    def __init__(
+        self, requests: list[Request], count: int, operation: str, job_id: Any, keys: list[str]
+    ) -> None:
+        self.requests, self.count, self.operation = requests, count, operation
+        self.job_id, self.keys = job_id, keys
+        self.outcomes: list[Outcome | None] = [None] * len(requests)
+        self.cache_keys = [
+            _cache_key(r, count) if r.use_cache or r.temperature == 0 else None for r in requests
+        ]
 
-def _priced(
-    request: Request,
-    completion: provider.Completion,
-    cache_key: str | None,
-    operation: str,
-    job_id: Any,
-    key: str,
-    budgets: list | None,
-) -> list[AIGeneration]:
-    """Record a provider's answer at its price, and keep it for identical requests."""
-    cost = token_cost(request.model, completion.usage)
-    generations = _record(
-        request, completion.texts, completion.model, completion.usage, cost,
-        operation=operation, cache_hit=False, job_id=job_id, key=key, budgets=budgets,
-    )  # fmt: skip
-    if cache_key:
-        answer = {"texts": completion.texts, "model": completion.model}
-        cache.set(cache_key, answer, settings.AI_CACHE_SECONDS)
-    return generations
+    def answer_from_cache(self) -> list[int]:
+        """Record the cached answers; returns the indexes still to ask the provider."""
+        waiting = []
+        for index, request in enumerate(self.requests):
+            key = self.cache_keys[index]
+            cached = cache.get(key) if key else None
+            if cached is None:
+                waiting.append(index)
+                continue
+            self.outcomes[index] = _record(
+                request, cached["texts"], cached["model"], TokenUsage(), None,
+                operation=self.operation, cache_hit=True, job_id=self.job_id,
+                key=self.keys[index],
+            )  # fmt: skip
+        return waiting
+
+    def call(self, index: int) -> provider.Completion:
+        request = self.requests[index]
+        return provider.complete(request.prompt_text, model=request.model,
+                                 temperature=request.temperature, max_tokens=request.max_tokens,
+                                 n=self.count, system=SYSTEM)  # fmt: skip
+
+    def record(self, index: int, completion: provider.Completion, budgets: list | None) -> None:
+        """Record a provider's answer at its price, and keep it for identical requests."""
+        request = self.requests[index]
+        cost = token_cost(request.model, completion.usage)
+        self.outcomes[index] = _record(
+            request, completion.texts, completion.model, completion.usage, cost,
+            operation=self.operation, cache_hit=False, job_id=self.job_id,
+            key=self.keys[index], budgets=budgets,
+        )  # fmt: skip
+        if self.cache_keys[index]:
+            answer = {"texts": completion.texts, "model": completion.model}
+            cache.set(self.cache_keys[index], answer, settings.AI_CACHE_SECONDS)
+
+    def collect(self, running: dict[Future, int], *, first_only: bool) -> None:
+        """Record finished calls: the first one to finish, or all of them."""
+        for future in as_completed(list(running)):
+            index = running.pop(future)
+            try:
+                completion = future.result()
+            except provider.ProviderError as exc:
+                self.outcomes[index] = exc
+            else:
+                self.record(index, completion, None)
+            if first_only:
+                return
+
+    def results(self) -> list[Outcome]:
+        return [outcome for outcome in self.outcomes if outcome is not None]
 
 
 def _cache_key(request: Request, count: int) -> str:

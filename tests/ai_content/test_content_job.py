@@ -88,3 +88,28 @@ def test_a_bad_payload_is_refused_when_enqueued(key_client):
         format="json",
     )
     assert response.status_code == 400 and "payload.items" in response.json()["message"]
+
+
+def test_a_budget_spent_mid_batch_stops_new_calls_and_records_those_made(
+    fake_openai, announcement, settings
+):
+    from decimal import Decimal
+
+    from benchbarrier.models import SpendEntry
+    from benchbarrier.services.spend import record_spend
+
+    settings.AI_CONCURRENCY = 2
+    # 0.0001 of the 500 left: about three calls at 0.000042
+    record_spend(service="openai", operation="earlier", cost=Decimal("499.9999"))
+    job, _ = enqueue(job_type="content.generate",
+                     payload={"promptId": announcement.pk, "items": items(6)})  # fmt: skip
+    runner.drain(worker="w1")
+    job.refresh_from_db()
+    assert job.status == JobStatus.FAILED
+    assert "monthly openai budget of 500.00 USD is spent" in job.error_message
+    made = len(fake_openai.requests)
+    assert 3 <= made < 6, "no new call once the budget was spent"
+    assert AIGeneration.objects.filter(job_id=job.id).count() == made
+    calls = SpendEntry.objects.filter(service="openai", operation="chat.completion")
+    assert calls.count() == made, "every call made is in the ledger"
+    assert job.progress["generated"] == made
