@@ -284,3 +284,23 @@ def test_the_seed_templates_ship_in_the_demo_data(client, fake_openai):
         format="json",
     )  # fmt: skip
     assert response.status_code == 201
+
+
+@pytest.mark.parametrize(
+    ("url", "body", "field"),
+    [
+        ("/api/ai/optimize", {"content": "x"}, "goal"),
+        ("/api/ai/optimize", {"goal": "shorter"}, "content"),
+        ("/api/ai/optimize", {"content": "x", "goal": "y", "category": "poem"}, "category"),
+        ("/api/ai/prompts", {"name": "a b", "template": "x"}, "name"),
+        ("/api/ai/prompts", {"name": "ok", "template": "x", "temperature": 3}, "temperature"),
+        ("/api/ai/prompts", {"name": "ok", "template": "x", "maxTokens": 0}, "maxTokens"),
+        ("/api/ai/prompts", {"name": "ok", "template": "{{a}}", "variables": ["a-b"]},
+         "variables[0]"),
+    ],
+)  # fmt: skip
+def test_other_bad_requests_name_the_field(client, fake_openai, url, body, field):
+    response = client.post(url, body, format="json")
+    assert response.status_code == 400, response.json()
+    assert field in error_fields(response)
+    assert fake_openai.requests == []
