@@ -401,8 +401,8 @@ def generate_image(
 
 
 def upload_image(*, data: bytes, name: str, label: str = "") -> tuple[ImageAsset, Job]:
-    """A product photo (or any image) to make web-ready. Raises images.BadImage."""
-    images.inspect(data)
+    """A product photo (or any image) to make web-ready. Raises images.BadImage (from
+    `_store`, which reads it once, before anything is saved)."""
     with transaction.atomic():
         asset = _store(data, ImageSource.UPLOADED, name, label=label)
         job, _ = enqueue(job_type="image.process", payload={"imageId": asset.pk})
