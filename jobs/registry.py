@@ -13,6 +13,11 @@ A handler registered with `batch=True` gets every claimed job of its type at onc
 list) and does their work set-based; it sets `job.result` where it has one and returns
 `{job.id: exception}` for the jobs that failed (the others completed). An exception it
 raises fails the whole batch. Its time limit is per call.
+
+`on_failed(job)` is called when a job of the type fails for good (attempts used up, a
+permanent error, or its worker lost on the last attempt), inside the transaction that
+marks it failed: what must follow a failure (a workflow run marked failed) commits
+with it or not at all.
 """
 
 from __future__ import annotations
@@ -47,6 +52,7 @@ class JobHandler:
     schema: dict[str, Any] | None = None
     validator: Draft202012Validator | None = field(default=None, compare=False)
     batch: bool = False
+    on_failed: Callable[[Any], None] | None = None
 
 
 _handlers: dict[str, JobHandler] = {}
@@ -60,6 +66,7 @@ def job_handler(
     timeout: timedelta = timedelta(seconds=60),
     schema: dict[str, Any] | None = None,
     batch: bool = False,
+    on_failed: Callable[[Any], None] | None = None,
 ) -> Callable[[Handler], Handler]:
     """Register `func` as the handler of `job_type` (a type may be registered once)."""
 
@@ -78,6 +85,7 @@ def job_handler(
             schema=schema,
             validator=Draft202012Validator(schema) if schema is not None else None,
             batch=batch,
+            on_failed=on_failed,
         )
         return func
 
@@ -89,6 +97,11 @@ def get_handler(job_type: str) -> JobHandler:
         return _handlers[job_type]
     except KeyError:
         raise JobTypeUnknown(job_type) from None
+
+
+def find_handler(job_type: str) -> JobHandler | None:
+    """The handler of `job_type`, or None when there is none."""
+    return _handlers.get(job_type)
 
 
 def registered_types() -> list[str]:

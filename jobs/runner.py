@@ -1,41 +1,40 @@
-"""The worker side of the queue: claim due jobs, run them, record the outcome; rescue
-jobs of dead workers; dispatch wake-ups for due jobs.
+"""The worker loop: claim due jobs, run their handlers under a time limit, hand the
+outcomes to `jobs.services` (the queue's owner), and keep draining while there is work.
 
-Guarantees:
-- a job is held by one worker at a time: claiming is one atomic UPDATE of rows picked
-  with `FOR UPDATE SKIP LOCKED` (PostgreSQL), and every outcome is written only while the
-  worker still holds the job (`locked_by` matches, status `processing`);
+Guarantees (with `jobs.services`):
+- a job is held by one worker at a time, and its outcome is written only while that
+  worker still holds it;
 - a job is never lost: a worker that dies stops renewing its lease and the beat tick
-  puts the job back (`rescue_expired_jobs`), counting the attempt;
-- delays are timestamps (`scheduled_for`), never Celery countdowns.
+  puts the job back, counting the attempt;
+- delivery is at least once: completions are written every FLUSH_EVERY_SECONDS, so a
+  worker killed in between runs some finished jobs again. Handlers are idempotent.
 """
 
 from __future__ import annotations
 
-import logging
 import os
-import random
 import signal
 import socket
 import threading
 import time
-import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import F, QuerySet
 
 from benchbarrier import clock
-from benchbarrier.services.audit import Actor, record_audit
-from jobs.models import WAITING_STATUSES, Job, JobStatus
-from jobs.registry import JobHandler, JobTypeUnknown, PermanentJobError, get_handler
-from jobs.services import draining, wake_workers, wakeups_for
-from jobs.signals import job_failed
+from jobs import services
+from jobs.models import Job, JobStatus
+from jobs.registry import (
+    JobHandler,
+    JobTypeUnknown,
+    PermanentJobError,
+    find_handler,
+    get_handler,
+)
+from jobs.wakeups import draining, wake_workers
 
-logger = logging.getLogger(__name__)
 LEASE_MARGIN = timedelta(seconds=10)
 FLUSH_EVERY_SECONDS = 0.5
 
@@ -47,39 +46,6 @@ class JobTimedOut(Exception):
 def worker_id() -> str:
     """Names the process that holds a job: host and pid."""
     return f"{socket.gethostname()}:{os.getpid()}"
-
-
-def due_jobs() -> QuerySet[Job]:
-    """Waiting jobs whose time has come."""
-    return Job.objects.filter(status__in=WAITING_STATUSES, scheduled_for__lte=clock.now())
-
-
-def claim_due_jobs(*, worker: str, limit: int) -> list[Job]:
-    """Take up to `limit` due jobs, highest priority then earliest first, for `worker`.
-
-    Concurrent claimers never get the same job: locked rows are skipped, not waited for.
-    Each claim counts as an attempt.
-    """
-    now = clock.now()
-    with transaction.atomic():
-        ids = list(
-            due_jobs()
-            .order_by("-priority", "scheduled_for")
-            .select_for_update(skip_locked=True)
-            .values_list("id", flat=True)[:limit]
-        )
-        if not ids:
-            return []
-        Job.objects.filter(id__in=ids).update(
-            status=JobStatus.PROCESSING,
-            attempts=F("attempts") + 1,
-            started_at=now,
-            locked_by=worker,
-            lease_expires_at=now + timedelta(seconds=settings.JOBS_LEASE_SECONDS),
-        )
-    jobs = list(Job.objects.filter(id__in=ids))
-    jobs.sort(key=lambda job: (-job.priority, job.scheduled_for))
-    return jobs
 
 
 @contextmanager
@@ -102,13 +68,6 @@ def time_limit(seconds: float) -> Iterator[None]:
         signal.signal(signal.SIGALRM, previous)
 
 
-def retry_delay(handler: JobHandler, attempts: int) -> timedelta:
-    """`retry_delay` * 2^(attempt-1), stretched by up to 25% jitter so that jobs that
-    failed together do not all come back together."""
-    base = handler.retry_delay * (2 ** max(attempts - 1, 0))
-    return base * random.uniform(1.0, 1.25)  # noqa: S311 (jitter, not security)
-
-
 class _Batch:
     """The jobs one worker holds: runs them in order, renews their lease when a handler
     needs more time than is left, and writes completions in few statements."""
@@ -124,7 +83,7 @@ class _Batch:
         pending = list(self.jobs)
         while pending:
             job = pending[0]
-            handler = _handler_or_none(job.job_type)
+            handler = find_handler(job.job_type)
             if handler is not None and handler.batch:
                 group = [j for j in pending if j.job_type == job.job_type]
                 pending = [j for j in pending if j.job_type != job.job_type]
@@ -136,6 +95,12 @@ class _Batch:
                 self.flush()
         self.flush()
 
+    def _fail(self, job: Job, exc: BaseException, handler: JobHandler | None) -> None:
+        services.record_failure(
+            job, exc, worker=self.worker, handler=handler,
+            permanent=isinstance(exc, PermanentJobError | JobTypeUnknown),
+        )  # fmt: skip
+
     def _run_group(self, handler: JobHandler, group: list[Job], remaining: list[Job]) -> None:
         """One call of a batch handler for all claimed jobs of its type."""
         self._renew_lease(handler, remaining)
@@ -144,32 +109,27 @@ class _Batch:
                 failures = handler.func(group) or {}
         except Exception as exc:
             for job in group:
-                record_failure(job, exc, worker=self.worker, handler=handler,
-                               permanent=isinstance(exc, PermanentJobError))  # fmt: skip
+                self._fail(job, exc, handler)
             return
         for job in group:
             failure = failures.get(job.id)
-            if failure is None:
-                if job.status == JobStatus.PROCESSING:  # else the handler requeued it
-                    self.done.append(job)
-            else:
-                record_failure(job, failure, worker=self.worker, handler=handler,
-                               permanent=isinstance(failure, PermanentJobError))  # fmt: skip
+            if failure is not None:
+                self._fail(job, failure, handler)
+            elif job.status == JobStatus.PROCESSING:  # else the handler requeued it
+                self.done.append(job)
 
     def _run_one(self, job: Job, remaining: list[Job]) -> None:
         try:
             handler = get_handler(job.job_type)
         except JobTypeUnknown as exc:
-            record_failure(job, exc, worker=self.worker, handler=None, permanent=True)
+            self._fail(job, exc, None)
             return
         self._renew_lease(handler, remaining)
         try:
             with time_limit(handler.timeout.total_seconds()):
                 job.result = handler.func(job)
-        except PermanentJobError as exc:
-            record_failure(job, exc, worker=self.worker, handler=handler, permanent=True)
         except Exception as exc:
-            record_failure(job, exc, worker=self.worker, handler=handler)
+            self._fail(job, exc, handler)
         else:
             self.done.append(job)
 
@@ -181,93 +141,16 @@ class _Batch:
         if self.lease_until - now >= needed:
             return
         self.lease_until = now + needed + timedelta(seconds=settings.JOBS_LEASE_SECONDS)
-        Job.objects.filter(
-            id__in=[job.id for job in remaining],
-            locked_by=self.worker,
-            status=JobStatus.PROCESSING,
-        ).update(lease_expires_at=self.lease_until)
+        services.renew_leases(remaining, worker=self.worker, until=self.lease_until)
 
     def flush(self) -> None:
-        """Mark finished jobs completed: one UPDATE for all without a result."""
-        if not self.done:
-            return
-        now = clock.now()
-        held = Job.objects.filter(locked_by=self.worker, status=JobStatus.PROCESSING)
-        plain = [job.id for job in self.done if job.result is None]
-        if plain:
-            held.filter(id__in=plain).update(
-                status=JobStatus.COMPLETED, completed_at=now, lease_expires_at=None
-            )
-        for job in self.done:
-            if job.result is not None:
-                held.filter(id=job.id).update(
-                    status=JobStatus.COMPLETED,
-                    completed_at=now,
-                    lease_expires_at=None,
-                    result=job.result,
-                )
+        services.complete_jobs(self.done, worker=self.worker)
         self.done = []
         self.last_flush = time.monotonic()
 
 
-def _handler_or_none(job_type: str) -> JobHandler | None:
-    try:
-        return get_handler(job_type)
-    except JobTypeUnknown:
-        return None
-
-
 def run_claimed(jobs: list[Job], *, worker: str) -> None:
     _Batch(jobs, worker).run()
-
-
-def record_failure(
-    job: Job,
-    exc: BaseException,
-    *,
-    worker: str,
-    handler: JobHandler | None,
-    permanent: bool = False,
-) -> None:
-    """Schedule a retry with backoff, or fail the job for good when its attempts are
-    used up (or the error is permanent): error and traceback kept, `job_failed` sent."""
-    now = clock.now()
-    message = f"{type(exc).__name__}: {exc}"
-    final = permanent or handler is None or job.attempts >= job.max_attempts
-    retry_at = None if final else now + retry_delay(handler, job.attempts)
-    entry = {"attempt": job.attempts, "error": message, "at": now, "retryAt": retry_at}
-    history = [*job.error_history, entry]
-    fields = {
-        "error_message": message,
-        "traceback": "".join(traceback.format_exception(exc)),
-        "error_history": history,
-        "lease_expires_at": None,
-    }
-    if final:
-        fields.update(status=JobStatus.FAILED, completed_at=now)
-    else:
-        fields.update(status=JobStatus.RETRYING, scheduled_for=retry_at)
-    with transaction.atomic():
-        updated = Job.objects.filter(
-            id=job.id, locked_by=worker, status=JobStatus.PROCESSING
-        ).update(**fields)
-        if updated and final:
-            job.status, job.error_message = JobStatus.FAILED, message
-            _notify_failed(job, message)
-    if not updated:
-        logger.warning(
-            "job %s was no longer held by %s when it failed: %s", job.id, worker, message
-        )
-
-
-def _notify_failed(job: Job, message: str) -> None:
-    record_audit(
-        action="job.failed",
-        target=job,
-        changes={"attempts": job.attempts, "error": message},
-        actor=Actor.system("jobs.worker"),
-    )
-    transaction.on_commit(lambda: job_failed.send(sender=Job, job=job))
 
 
 def drain(*, worker: str | None = None, budget_seconds: float | None = None) -> int:
@@ -279,7 +162,7 @@ def drain(*, worker: str | None = None, budget_seconds: float | None = None) -> 
     processed = 0
     with draining():
         while time.monotonic() < deadline:
-            jobs = claim_due_jobs(worker=worker, limit=settings.JOBS_CLAIM_BATCH)
+            jobs = services.claim_due_jobs(worker=worker, limit=settings.JOBS_CLAIM_BATCH)
             if not jobs:
                 return processed
             run_claimed(jobs, worker=worker)
@@ -288,51 +171,22 @@ def drain(*, worker: str | None = None, budget_seconds: float | None = None) -> 
     return processed
 
 
-def rescue_expired_jobs() -> int:
-    """Put back jobs whose worker stopped renewing their lease (it died or hung).
-
-    The lost run counts as an attempt: a job with attempts left is `retrying` and due
-    now; one without fails with a clear error and a failure notification.
-    """
-    now = clock.now()
-    message = "worker lost: its lease expired while the job was running"
-    with transaction.atomic():
-        expired = list(
-            Job.objects.filter(status=JobStatus.PROCESSING, lease_expires_at__lt=now)
-            .select_for_update(skip_locked=True)
-            .values_list("id", "attempts", "max_attempts", "locked_by")
-        )
-        if not expired:
-            return 0
-        retry_ids = [row[0] for row in expired if row[1] < row[2]]
-        fail_ids = [row[0] for row in expired if row[1] >= row[2]]
-        common = {"locked_by": "", "lease_expires_at": None, "error_message": message}
-        Job.objects.filter(id__in=retry_ids).update(
-            status=JobStatus.RETRYING, scheduled_for=now, **common
-        )
-        Job.objects.filter(id__in=fail_ids).update(
-            status=JobStatus.FAILED, completed_at=now, **common
-        )
-        record_audit(
-            action="job.rescued",
-            changes={
-                "retrying": [str(i) for i in retry_ids],
-                "failed": [str(i) for i in fail_ids],
-                "workers": sorted({row[3] for row in expired}),
-            },
-            actor=Actor.system("jobs.rescue"),
-        )
-        for job in Job.objects.filter(id__in=fail_ids):
-            _notify_failed(job, message)
-    logger.warning("rescued %d job(s) from lost workers", len(expired))
-    return len(expired)
-
-
-def dispatch_due_jobs() -> int:
-    """Wake workers for jobs that are due (scheduled ones whose time came, retries,
-    anything whose wake-up message was lost). Returns the wake-ups sent."""
-    cap = settings.JOBS_CLAIM_BATCH * settings.JOBS_MAX_WAKEUPS
-    due = due_jobs().values("id")[:cap].count()
-    count = wakeups_for(due)
-    wake_workers(count)
-    return count
+def run_until_idle(*, worker: str | None = None, limit: int | None = None) -> Iterator[list[Job]]:
+    """Claim and run due jobs in this process until none is due (or `limit` jobs ran),
+    yielding each batch once it has run: the foreground drain of `manage.py jobs_drain`
+    and of tests. Jobs their handlers enqueue for now run too; later ones wait."""
+    worker = worker or worker_id()
+    ran = 0
+    with draining():
+        while limit is None or ran < limit:
+            size = (
+                settings.JOBS_CLAIM_BATCH
+                if limit is None
+                else min(settings.JOBS_CLAIM_BATCH, limit - ran)
+            )
+            jobs = services.claim_due_jobs(worker=worker, limit=size)
+            if not jobs:
+                return
+            run_claimed(jobs, worker=worker)
+            ran += len(jobs)
+            yield jobs

@@ -1,47 +1,44 @@
-"""Putting jobs on the queue and changing them by hand: enqueue, cancel, retry, prune.
+"""The queue's single owner: every change of a job row happens here.
 
-Enqueueing is an INSERT in the caller's transaction; the wake-up to the workers goes out
-only when that transaction commits, so a job exists if and only if the business change
-that wanted it committed.
+    enqueue / enqueue_many       a job exists if and only if the caller's transaction commits
+    claim_due_jobs               pending/retrying -> processing (one worker at a time)
+    renew_leases                 a worker keeps what it holds
+    complete_jobs                processing -> completed
+    record_failure               processing -> retrying (backoff) or failed (for good)
+    requeue_held                 processing -> pending with new work (a run's next step)
+    rescue_expired_jobs          processing (worker gone) -> retrying or failed
+    cancel_job / retry_job       by hand
+    prune_completed_jobs         completed rows deleted after a while
+
+Every outcome is written only while the worker still holds the job (`locked_by`
+matches and the status is `processing`), so a late or duplicate worker changes nothing.
+Wake-ups go out on commit (`jobs.wakeups`); the worker loop is `jobs.runner`.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import math
-from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
+import random
+import traceback
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import F, QuerySet
 from jsonschema.exceptions import best_match
 
 from benchbarrier import clock
 from benchbarrier.bulk_sql import update_rows
 from benchbarrier.services.audit import Actor, record_audit
 from jobs.models import WAITING_STATUSES, Job, JobStatus
-from jobs.registry import JobHandler, JobTypeUnknown, get_handler
+from jobs.registry import JobHandler, JobTypeUnknown, find_handler, get_handler
+from jobs.signals import job_failed
+from jobs.wakeups import wake_on_commit
 
 logger = logging.getLogger(__name__)
-
-# True while a worker drains the queue (`jobs.runner.drain`). The drain claims again as
-# soon as its batch is done, so the first claim batch of jobs its handlers enqueue
-# (a workflow's next steps, a step's email) is its own and needs no wake-up.
-_draining: ContextVar[bool] = ContextVar("jobs_draining", default=False)
-
-
-@contextmanager
-def draining() -> Iterator[None]:
-    token = _draining.set(True)
-    try:
-        yield
-    finally:
-        _draining.reset(token)
 
 
 class JobValidationError(ValueError):
@@ -58,18 +55,26 @@ class JobStateError(Exception):
 
 @dataclass
 class JobSpec:
+    """A job to create. `validate_job` checks it once and remembers its handler."""
+
     job_type: str
     payload: dict[str, Any] = field(default_factory=dict)
     priority: int = 0
     scheduled_for: datetime | None = None
     max_attempts: int | None = None
     idempotency_key: str | None = None
+    handler: JobHandler | None = field(default=None, repr=False, compare=False)
+
+
+# --- creating ---------------------------------------------------------------------------
 
 
 def validate_job(spec: JobSpec) -> JobHandler:
     """Refuse a job that no worker could run: unknown type, payload off its schema,
-    nonsensical attempts. Raises JobValidationError naming the field; returns the
-    handler that will run it."""
+    nonsensical attempts. Raises JobValidationError naming the field; returns (and
+    remembers on the spec) the handler that will run it."""
+    if spec.handler is not None:
+        return spec.handler
     try:
         handler = get_handler(spec.job_type)
     except JobTypeUnknown as exc:
@@ -88,6 +93,7 @@ def validate_job(spec: JobSpec) -> JobHandler:
             raise JobValidationError(f"payload{path}", error.message)
     if spec.max_attempts is not None and spec.max_attempts < 1:
         raise JobValidationError("maxAttempts", "must be at least 1")
+    spec.handler = handler
     return handler
 
 
@@ -118,10 +124,18 @@ def enqueue(
     """Add one job; returns (job, created). A repeated idempotency key returns the job
     that key made first, unchanged, with created=False."""
     spec = JobSpec(job_type, payload or {}, priority, scheduled_for, max_attempts, idempotency_key)
+    return enqueue_spec(spec, actor=actor, request=request)
+
+
+def enqueue_spec(
+    spec: JobSpec, *, actor: Actor | None = None, request: Any = None
+) -> tuple[Job, bool]:
+    """`enqueue` for a spec (validated already, or now)."""
     now = clock.now()
     job = _build(spec, now)
-    if idempotency_key:
-        existing = Job.objects.filter(idempotency_key=idempotency_key).first()
+    key = job.idempotency_key
+    if key:
+        existing = Job.objects.filter(idempotency_key=key).first()
         if existing is not None:
             return existing, False
     try:
@@ -136,10 +150,10 @@ def enqueue(
                     request=request,
                 )
     except IntegrityError:
-        if idempotency_key:
-            return Job.objects.get(idempotency_key=idempotency_key), False
+        if key:
+            return Job.objects.get(idempotency_key=key), False
         raise
-    _wake_on_commit(1 if job.scheduled_for <= now else 0)
+    wake_on_commit(1 if job.scheduled_for <= now else 0)
     return job, True
 
 
@@ -184,8 +198,130 @@ def enqueue_many(
                 actor=actor,
                 request=request,
             )
-    _wake_on_commit(sum(1 for job in fresh if job.scheduled_for <= now))
+    wake_on_commit(sum(1 for job in fresh if job.scheduled_for <= now))
     return [by_key[job.idempotency_key] if job.idempotency_key else job for job in built]
+
+
+# --- a worker's jobs --------------------------------------------------------------------
+
+
+def due_jobs() -> QuerySet[Job]:
+    """Waiting jobs whose time has come."""
+    return Job.objects.filter(status__in=WAITING_STATUSES, scheduled_for__lte=clock.now())
+
+
+def claim_due_jobs(*, worker: str, limit: int) -> list[Job]:
+    """Take up to `limit` due jobs, highest priority then earliest first, for `worker`.
+
+    Concurrent claimers never get the same job: locked rows are skipped, not waited for.
+    Each claim counts as an attempt.
+    """
+    now = clock.now()
+    with transaction.atomic():
+        ids = list(
+            due_jobs()
+            .order_by("-priority", "scheduled_for")
+            .select_for_update(skip_locked=True)
+            .values_list("id", flat=True)[:limit]
+        )
+        if not ids:
+            return []
+        Job.objects.filter(id__in=ids).update(
+            status=JobStatus.PROCESSING,
+            attempts=F("attempts") + 1,
+            started_at=now,
+            locked_by=worker,
+            lease_expires_at=now + timedelta(seconds=settings.JOBS_LEASE_SECONDS),
+        )
+    jobs = list(Job.objects.filter(id__in=ids))
+    jobs.sort(key=lambda job: (-job.priority, job.scheduled_for))
+    return jobs
+
+
+def _held(worker: str) -> QuerySet[Job]:
+    return Job.objects.filter(locked_by=worker, status=JobStatus.PROCESSING)
+
+
+def renew_leases(jobs: list[Job], *, worker: str, until: datetime) -> None:
+    """Extend the lease of the jobs `worker` still holds to `until`."""
+    _held(worker).filter(id__in=[job.id for job in jobs]).update(lease_expires_at=until)
+
+
+def complete_jobs(jobs: list[Job], *, worker: str) -> None:
+    """Mark finished jobs completed: one UPDATE for all without a result."""
+    if not jobs:
+        return
+    now = clock.now()
+    held = _held(worker)
+    plain = [job.id for job in jobs if job.result is None]
+    if plain:
+        held.filter(id__in=plain).update(
+            status=JobStatus.COMPLETED, completed_at=now, lease_expires_at=None
+        )
+    for job in jobs:
+        if job.result is not None:
+            held.filter(id=job.id).update(
+                status=JobStatus.COMPLETED, completed_at=now, lease_expires_at=None,
+                result=job.result,
+            )  # fmt: skip
+
+
+def retry_delay(handler: JobHandler, attempts: int) -> timedelta:
+    """`retry_delay` * 2^(attempt-1), stretched by up to 25% jitter so that jobs that
+    failed together do not all come back together."""
+    base = handler.retry_delay * (2 ** max(attempts - 1, 0))
+    return base * random.uniform(1.0, 1.25)  # noqa: S311 (jitter, not security)
+
+
+def record_failure(
+    job: Job,
+    exc: BaseException,
+    *,
+    worker: str,
+    handler: JobHandler | None,
+    permanent: bool = False,
+) -> None:
+    """Schedule a retry with backoff, or fail the job for good when its attempts are
+    used up (or the error is permanent): error and traceback kept, the handler's
+    `on_failed` called in the same transaction, `job_failed` sent after it."""
+    now = clock.now()
+    message = f"{type(exc).__name__}: {exc}"
+    final = permanent or handler is None or job.attempts >= job.max_attempts
+    retry_at = None if final else now + retry_delay(handler, job.attempts)
+    entry = {"attempt": job.attempts, "error": message, "at": now, "retryAt": retry_at}
+    fields = {
+        "error_message": message,
+        "traceback": "".join(traceback.format_exception(exc)),
+        "error_history": [*job.error_history, entry],
+        "lease_expires_at": None,
+    }
+    if final:
+        fields.update(status=JobStatus.FAILED, completed_at=now)
+    else:
+        fields.update(status=JobStatus.RETRYING, scheduled_for=retry_at)
+    with transaction.atomic():
+        updated = Job.objects.filter(id=job.id, locked_by=worker, status=JobStatus.PROCESSING)
+        updated = updated.update(**fields)
+        if updated and final:
+            job.status, job.error_message = JobStatus.FAILED, message
+            _notify_failed(job, message)
+    if not updated:
+        logger.warning(
+            "job %s was no longer held by %s when it failed: %s", job.id, worker, message
+        )
+
+
+def _notify_failed(job: Job, message: str) -> None:
+    handler = find_handler(job.job_type)
+    if handler is not None and handler.on_failed is not None:
+        handler.on_failed(job)
+    record_audit(
+        action="job.failed",
+        target=job,
+        changes={"attempts": job.attempts, "error": message},
+        actor=Actor.system("jobs.worker"),
+    )
+    transaction.on_commit(lambda: job_failed.send(sender=Job, job=job))
 
 
 def requeue_held(items: list[tuple[Job, dict[str, Any], datetime | None]]) -> None:
@@ -218,7 +354,7 @@ def requeue_held(items: list[tuple[Job, dict[str, Any], datetime | None]]) -> No
         else:
             lost.append(JobSpec(job.job_type, payload, job.priority, when))
     requeued_due = [job for job, _, _ in items if job.status == JobStatus.PENDING]
-    _wake_on_commit(sum(1 for job in requeued_due if job.scheduled_for <= now))
+    wake_on_commit(sum(1 for job in requeued_due if job.scheduled_for <= now))
     enqueue_many(lost)
 
 
@@ -229,30 +365,47 @@ def report_progress(job: Job, *, done: int, total: int, **extra: Any) -> None:
     Job.objects.filter(pk=job.pk).update(progress=job.progress)
 
 
-def wakeups_for(due_count: int) -> int:
-    """How many wake-ups `due_count` due jobs deserve: one per claim batch, capped."""
-    if due_count <= 0:
-        return 0
-    return min(math.ceil(due_count / settings.JOBS_CLAIM_BATCH), settings.JOBS_MAX_WAKEUPS)
+def rescue_expired_jobs() -> int:
+    """Put back jobs whose worker stopped renewing their lease (it died or hung).
+
+    The lost run counts as an attempt: a job with attempts left is `retrying` and due
+    now; one without fails with a clear error and a failure notification.
+    """
+    now = clock.now()
+    message = "worker lost: its lease expired while the job was running"
+    with transaction.atomic():
+        expired = list(
+            Job.objects.filter(status=JobStatus.PROCESSING, lease_expires_at__lt=now)
+            .select_for_update(skip_locked=True)
+            .values_list("id", "attempts", "max_attempts", "locked_by")
+        )
+        if not expired:
+            return 0
+        retry_ids = [row[0] for row in expired if row[1] < row[2]]
+        fail_ids = [row[0] for row in expired if row[1] >= row[2]]
+        common = {"locked_by": "", "lease_expires_at": None, "error_message": message}
+        Job.objects.filter(id__in=retry_ids).update(
+            status=JobStatus.RETRYING, scheduled_for=now, **common
+        )
+        Job.objects.filter(id__in=fail_ids).update(
+            status=JobStatus.FAILED, completed_at=now, **common
+        )
+        record_audit(
+            action="job.rescued",
+            changes={
+                "retrying": [str(i) for i in retry_ids],
+                "failed": [str(i) for i in fail_ids],
+                "workers": sorted({row[3] for row in expired}),
+            },
+            actor=Actor.system("jobs.rescue"),
+        )
+        for job in Job.objects.filter(id__in=fail_ids):
+            _notify_failed(job, message)
+    logger.warning("rescued %d job(s) from lost workers", len(expired))
+    return len(expired)
 
 
-def wake_workers(count: int) -> None:
-    """Send `count` wake-up messages. Losing them is harmless (the beat tick wakes
-    workers for every due job), so a broker outage is logged, not raised: the jobs are
-    already committed and the caller's request must not fail for it."""
-    from jobs.tasks import run_jobs
-
-    try:
-        for _ in range(count):
-            run_jobs.apply_async()
-    except Exception:
-        logger.warning("could not send %d wake-up(s); the beat tick will", count, exc_info=True)
-
-
-def _wake_on_commit(due_count: int) -> None:
-    count = wakeups_for(due_count) - (1 if _draining.get() and due_count else 0)
-    if count:
-        transaction.on_commit(lambda: wake_workers(count))
+# --- by hand ----------------------------------------------------------------------------
 
 
 def cancel_job(*, job: Job, actor: Actor, request: Any = None) -> Job:
@@ -292,7 +445,7 @@ def retry_job(*, job: Job, actor: Actor, request: Any = None) -> Job:
             actor=actor,
             request=request,
         )
-    _wake_on_commit(1)
+    wake_on_commit(1)
     job.refresh_from_db()
     return job
 

@@ -4,19 +4,23 @@ the job rows are the truth, so a lost or duplicated message changes nothing."""
 from __future__ import annotations
 
 from celery import shared_task
+from django.conf import settings
 
-from jobs import runner, services
+from jobs import runner, services, wakeups
 
 
-@shared_task(name="jobs.run", ignore_result=True, acks_late=False)
+@shared_task(name=wakeups.RUN_TASK, ignore_result=True, acks_late=False)
 def run_jobs() -> int:
     return runner.drain()
 
 
 @shared_task(name="jobs.tick", ignore_result=True, acks_late=False)
 def tick() -> int:
-    runner.rescue_expired_jobs()
-    return runner.dispatch_due_jobs()
+    """Rescue jobs of dead workers, then wake workers for every due job (scheduled ones
+    whose time came, retries, jobs whose wake-up was lost)."""
+    services.rescue_expired_jobs()
+    cap = settings.JOBS_CLAIM_BATCH * settings.JOBS_MAX_WAKEUPS
+    return wakeups.dispatch_due_jobs(services.due_jobs().values("id")[:cap].count())
 
 
 @shared_task(name="jobs.prune", ignore_result=True)

@@ -58,8 +58,8 @@ class JobViewSet(
         params = CreateJobSerializer(data=request.data)
         params.is_valid(raise_exception=True)
         spec = params.validated_data["spec"]
-        job, created = services.enqueue(
-            **vars(spec), actor=Actor.from_request(request), request=request
+        job, created = services.enqueue_spec(
+            spec, actor=Actor.from_request(request), request=request
         )
         return Response(
             JobSerializer(job).data,

@@ -12,14 +12,13 @@ from django.test.utils import CaptureQueriesContext
 from benchbarrier import clock
 from benchbarrier.models import AuditLogEntry
 from benchbarrier.services.audit import Actor
-from jobs import runner
+from jobs import runner, services
 from jobs.models import Job, JobStatus
 from jobs.services import (
     JobSpec,
     JobStateError,
     JobValidationError,
     cancel_job,
-    draining,
     enqueue,
     enqueue_many,
     prune_completed_jobs,
@@ -27,6 +26,7 @@ from jobs.services import (
     retry_job,
 )
 from jobs.signals import job_failed
+from jobs.wakeups import draining
 from tests.jobs.handlers import ensure_runs_table, runs
 
 pytestmark = pytest.mark.django_db
@@ -101,11 +101,11 @@ def test_claim_takes_highest_priority_then_earliest_and_only_due():
     low, _ = enqueue(job_type="jobs.noop", priority=0, scheduled_for=now - timedelta(minutes=5))
     high, _ = enqueue(job_type="jobs.noop", priority=10)
     later, _ = enqueue(job_type="jobs.noop", priority=99, scheduled_for=now + timedelta(hours=1))
-    claimed = runner.claim_due_jobs(worker="w1", limit=10)
+    claimed = services.claim_due_jobs(worker="w1", limit=10)
     assert [j.pk for j in claimed] == [high.pk, low.pk]
-    assert runner.claim_due_jobs(worker="w2", limit=10) == [], "claimed jobs are not re-claimed"
+    assert services.claim_due_jobs(worker="w2", limit=10) == [], "claimed jobs are not re-claimed"
     clock.advance(timedelta(hours=1, seconds=1))
-    assert [j.pk for j in runner.claim_due_jobs(worker="w2", limit=10)] == [later.pk]
+    assert [j.pk for j in services.claim_due_jobs(worker="w2", limit=10)] == [later.pk]
 
 
 def test_a_flaky_job_retries_with_growing_delays_then_completes():
@@ -166,10 +166,10 @@ def test_a_runaway_handler_is_stopped_by_its_time_limit():
 
 def test_a_job_of_a_dead_worker_is_rescued_counting_the_attempt():
     job, _ = enqueue(job_type="jobs.noop", max_attempts=3)
-    runner.claim_due_jobs(worker="dead-worker", limit=1)
-    assert runner.rescue_expired_jobs() == 0, "lease still running"
+    services.claim_due_jobs(worker="dead-worker", limit=1)
+    assert services.rescue_expired_jobs() == 0, "lease still running"
     clock.advance(timedelta(minutes=2))
-    assert runner.rescue_expired_jobs() == 1
+    assert services.rescue_expired_jobs() == 1
     job.refresh_from_db()
     assert job.status == JobStatus.RETRYING and job.attempts == 1
     assert "lease expired" in job.error_message
@@ -181,10 +181,10 @@ def test_a_job_of_a_dead_worker_is_rescued_counting_the_attempt():
 
 def test_the_dead_worker_cannot_overwrite_a_rescued_job():
     job, _ = enqueue(job_type="jobs.noop", max_attempts=3)
-    claimed = runner.claim_due_jobs(worker="slow-worker", limit=1)
+    claimed = services.claim_due_jobs(worker="slow-worker", limit=1)
     clock.advance(timedelta(minutes=2))
-    runner.rescue_expired_jobs()
-    runner.record_failure(claimed[0], RuntimeError("late"), worker="slow-worker", handler=None)
+    services.rescue_expired_jobs()
+    services.record_failure(claimed[0], RuntimeError("late"), worker="slow-worker", handler=None)
     job.refresh_from_db()
     assert job.status == JobStatus.RETRYING and "late" not in job.error_message
 
@@ -290,7 +290,7 @@ def test_wakeups_one_per_claim_batch_and_none_for_a_draining_workers_own_batch(
 
 def test_requeue_held_hands_a_held_job_back_and_a_lost_ones_work_to_a_new_job():
     enqueue_many([JobSpec("test.greet", {"email": "a@example.com"})] * 2)
-    held, lost = runner.claim_due_jobs(worker="w1", limit=2)
+    held, lost = services.claim_due_jobs(worker="w1", limit=2)
     Job.objects.filter(pk=lost.pk).update(locked_by="w2")  # its lease was taken over
     later = clock.now() + timedelta(hours=1)
     requeue_held([(held, {"email": "b@example.com"}, later), (lost, {"email": "x"}, None)])
