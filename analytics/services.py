@@ -1,5 +1,5 @@
 """Event ingestion: validate, drop what was seen before, store the rest in one
-statement, and hand the stored batch to the bus after commit."""
+statement, and queue their delivery to the bus's consumers in the same transaction."""
 
 from __future__ import annotations
 
@@ -10,11 +10,12 @@ from typing import Any
 
 from django.db import transaction
 
+from analytics.bus import queue_delivery
 from analytics.models import Event
 from analytics.validation import EventInput, FieldError, validate_event
 from benchbarrier import clock
 from benchbarrier.bulk_sql import insert_rows
-from benchbarrier.events import BusEvent, publish_after_commit
+from benchbarrier.events import BusEvent
 
 MAX_BATCH = 1000
 # Rows per INSERT (SQLite binds each value: 7 x 1,000 stays below its limit).
@@ -53,8 +54,8 @@ def record_events(items: list[Any]) -> BatchResult:
 
     Each item is accepted (stored now), a duplicate (its messageId was stored before, or
     earlier in the same batch) or rejected (with its field errors). Nothing of a
-    rejected item is stored; the other items are. The stored events are sent on the
-    bus after commit.
+    rejected item is stored; the other items are. The stored events are delivered to
+    the bus's consumers by a job queued in the same transaction.
     """
     now = clock.now()
     results: list[ItemResult] = []
@@ -81,9 +82,10 @@ def record_events(items: list[Any]) -> BatchResult:
 
 
 def store_events(events: Iterable[EventInput], *, now: Any = None) -> list[BusEvent]:
-    """Insert validated events, skipping message ids already stored, and publish the
-    stored ones after commit. Used by ingestion and by apps that emit their own events
-    (`segment.entered`, `email.opened`)."""
+    """Insert validated events, skipping message ids already stored, and queue the
+    stored ones' delivery to the bus in the same transaction (so they reach every
+    consumer if and only if they commit). Used by ingestion and by apps that emit their
+    own events (`segment.entered`, `email.opened`)."""
     events = list(events)
     if not events:
         return []
@@ -92,7 +94,7 @@ def store_events(events: Iterable[EventInput], *, now: Any = None) -> list[BusEv
     with transaction.atomic():
         for start in range(0, len(events), _CHUNK):
             stored.extend(_insert(events[start : start + _CHUNK], now))
-    publish_after_commit(Event, stored)
+        queue_delivery(stored)
     return stored
 
 

@@ -101,9 +101,8 @@ def main() -> None:
     from benchbarrier.services.audit import Actor
     from jobs.models import Job
     from jobs.services import JobSpec, enqueue_many
-    from workflows.engine import Start, start_executions
     from workflows.models import WorkflowExecution, WorkflowStepLog
-    from workflows.services import save_workflow
+    from workflows.services import Start, save_workflow, start_executions
 
     actor = Actor.system("bench")
     save_workflow(

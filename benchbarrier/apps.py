@@ -1,10 +1,15 @@
 from __future__ import annotations
 
+from importlib import import_module
+
 from django.apps import AppConfig
+from django.conf import settings
+from django.utils.module_loading import autodiscover_modules
 
 
 class KernelConfig(AppConfig):
-    """The platform kernel: API keys, audit log, worker heartbeats, health checks."""
+    """The platform kernel: API keys, audit log, worker heartbeats, health checks, the
+    event bus's consumer registry (filled from each app's `consumers.py`)."""
 
     name = "benchbarrier"
     label = "benchbarrier"
@@ -12,3 +17,7 @@ class KernelConfig(AppConfig):
 
     def ready(self) -> None:
         from benchbarrier.api import schema  # noqa: F401  (registers OpenAPI extensions)
+
+        autodiscover_modules("consumers")
+        for module in settings.EVENT_CONSUMER_MODULES:
+            import_module(module)

@@ -206,6 +206,20 @@ CELERY_BEAT_SCHEDULE = {
     "jobs.prune": {"task": "jobs.prune", "schedule": 24 * 3600.0},
 }
 
+# --- The event bus ------------------------------------------------------------------------
+# Priority of the jobs that deliver stored events to their consumers (workflow triggers,
+# customer stats...): above ordinary work, so a big send does not delay triggers.
+BUS_DELIVERY_PRIORITY = env_int("BUS_DELIVERY_PRIORITY", 10)
+# How long each consumer's record of the batches it took is kept (against a batch
+# delivered twice); far longer than any delivery job can stay queued.
+BUS_DELIVERY_KEEP_DAYS = env_int("BUS_DELIVERY_KEEP_DAYS", 7)
+# Extra modules holding event consumers, beyond each app's consumers.py (plugins).
+EVENT_CONSUMER_MODULES = env_list("EVENT_CONSUMER_MODULES")
+CELERY_BEAT_SCHEDULE["benchbarrier.prune_bus_deliveries"] = {
+    "task": "benchbarrier.prune_bus_deliveries",
+    "schedule": 24 * 3600.0,
+}
+
 # --- Events, customers and segments --------------------------------------------------
 # How far ahead of the server's clock an event's timestamp may be, and how large its
 # properties may be (bytes of compact JSON).

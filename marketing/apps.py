@@ -13,12 +13,8 @@ class MarketingConfig(AppConfig):
     def ready(self) -> None:
         from anymail.signals import tracking
 
-        from benchbarrier.events import events_stored
-        from marketing import email_webhooks, listeners
+        from marketing import email_webhooks
 
-        events_stored.connect(
-            listeners.update_customer_stats, dispatch_uid="marketing.customer_stats"
-        )
         tracking.connect(email_webhooks.on_tracking, dispatch_uid="marketing.esp_tracking")
         post_migrate.connect(_install_email_templates, sender=self)
 

@@ -12,15 +12,35 @@ from benchbarrier.rules import RuleError, evaluate
 from marketing.models import Customer, EmailTemplate
 from marketing.rules import RunContext, parse_run_rules
 from marketing.services.email import queue_email
-from workflows.context import resolve_values
-from workflows.definition import allowed_keys
-from workflows.registry import Errors, StepResult, StepRun, check, rule_language, step_type
-from workflows.steps import delay_of
+from workflows.registry import (
+    Errors,
+    StepResult,
+    StepRun,
+    allowed_keys,
+    check,
+    delay_of,
+    resolve_values,
+    rule_language,
+    step_type,
+)
 
 
-def customer_of(context: dict[str, Any]) -> Customer | None:
-    user_id = context.get("userId")
-    return Customer.objects.filter(external_id=user_id).first() if user_id else None
+def customer_of(run: StepRun) -> Customer | None:
+    """The run's customer (by the site's user id), loaded for the whole batch of runs
+    being advanced in one query."""
+    user_id = run.context.get("userId")
+    if not user_id:
+        return None
+    customers = run.batch.load("marketing.customers", _customers_of)
+    if user_id not in customers:  # a run outside the batch (a simulation)
+        customers[user_id] = Customer.objects.filter(external_id=user_id).first()
+    return customers[user_id]
+
+
+def _customers_of(executions: list[Any]) -> dict[str, Customer | None]:
+    users = {e.context.get("userId") for e in executions} - {None, ""}
+    found = {c.external_id: c for c in Customer.objects.filter(external_id__in=users)}
+    return {user: found.get(user) for user in users}
 
 
 def _validate_send_email(step: dict[str, Any], path: str) -> Errors:
@@ -42,7 +62,7 @@ def _validate_send_email(step: dict[str, Any], path: str) -> Errors:
 @step_type("sendEmail", validate=_validate_send_email)
 def send_email(run: StepRun) -> StepResult:
     """Queue an email to the execution's customer (once per execution and step)."""
-    customer = customer_of(run.context)
+    customer = customer_of(run)
     variables = resolve_values(run.step.get("variables", {}), run.context)
     to = run.step.get("to") or None
     if customer is None and to is None:
@@ -70,7 +90,7 @@ def _validate_update_customer(step: dict[str, Any], path: str) -> Errors:
 @step_type("updateCustomer", validate=_validate_update_customer)
 def update_customer(run: StepRun) -> StepResult:
     """Set traits on the execution's customer (null removes one)."""
-    customer = customer_of(run.context)
+    customer = customer_of(run)
     if customer is None:
         raise ValueError(f'no customer with site user id "{run.context.get("userId")}"')
     traits = dict(customer.traits)
@@ -84,7 +104,8 @@ def update_customer(run: StepRun) -> StepResult:
 
 
 @check("cart.stillAbandoned", "no order.completed for the trigger's cartId since it started")
-def cart_still_abandoned(context: dict[str, Any]) -> bool:
+def cart_still_abandoned(run: StepRun) -> bool:
+    context = run.context
     cart = context.get("trigger", {}).get("cartId")
     orders = Event.objects.filter(user_id=context.get("userId"), event_name="order.completed")
     started = context.get("event", {}).get("timestamp")
@@ -96,8 +117,8 @@ def cart_still_abandoned(context: dict[str, Any]) -> bool:
 
 
 @check("user.hasOrdered", "the customer has at least one completed order")
-def user_has_ordered(context: dict[str, Any]) -> bool:
-    customer = customer_of(context)
+def user_has_ordered(run: StepRun) -> bool:
+    customer = customer_of(run)
     return bool(customer and customer.order_count > 0)
 
 
@@ -109,8 +130,10 @@ def _validate_rules(rules: Any, path: str) -> Errors:
     return []
 
 
-def _evaluate_rules(rules: Any, context: dict[str, Any], now: datetime) -> bool:
-    return evaluate(parse_run_rules(rules).lower(now), RunContext(customer_of(context), context))
+def _evaluate_rules(rules: Any, run: StepRun) -> bool:
+    return evaluate(
+        parse_run_rules(rules).lower(run.now), RunContext(customer_of(run), run.context)
+    )
 
 
 rule_language(validate=_validate_rules, evaluate=_evaluate_rules)

@@ -109,21 +109,34 @@ def staff_client(client: Client, db: None) -> Client:
     return client
 
 
+def run_due_jobs() -> int:
+    """Run every due job in this process, as a worker would (and what they queue for
+    now), until none is due; returns how many ran."""
+    from jobs.runner import run_until_idle
+
+    return sum(len(batch) for batch in run_until_idle(worker="tests"))
+
+
+class BusRecorder(list):
+    """The batches a test consumer got from the event bus; `deliver()` runs the
+    queued delivery jobs (the real path: `bus.deliver` jobs through the queue)."""
+
+    def take(self, events: list) -> None:
+        self.append(events)
+
+    def deliver(self) -> int:
+        return run_due_jobs()
+
+
 @pytest.fixture
-def bus() -> Iterator[list[list]]:
-    """Every batch sent on the event bus (`events_stored`) during the test."""
-    from django.dispatch import receiver
+def bus() -> Iterator[BusRecorder]:
+    """Every batch the event bus delivers to consumers during the test."""
+    from benchbarrier.events import consumer, unregister
 
-    from benchbarrier.events import events_stored
-
-    batches: list[list] = []
-
-    @receiver(events_stored, weak=False)
-    def listen(sender: object, events: list, **kwargs: object) -> None:
-        batches.append(events)
-
-    yield batches
-    events_stored.disconnect(listen)
+    recorder = BusRecorder()
+    consumer("tests.recorder")(recorder.take)
+    yield recorder
+    unregister("tests.recorder")
 
 
 @pytest.fixture

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -56,8 +58,9 @@ def wait_until(check: Callable[[], object], *, timeout: float, what: str) -> obj
 
 
 class CeleryProcesses:
-    """Starts real `celery -A benchbarrier ...` processes against the test database and
-    Redis, with logs in tmp_path; `stop_all` kills whatever is left."""
+    """Starts real `celery -A benchbarrier ...` processes (and the web process, under
+    gunicorn) against the test database and Redis, with logs in tmp_path; `stop_all`
+    kills whatever is left."""
 
     def __init__(self, tmp_path: Path, redis_url: str) -> None:
         self.tmp_path = tmp_path
@@ -65,6 +68,23 @@ class CeleryProcesses:
         self.procs: list[subprocess.Popen] = []
 
     def start(self, *args: str, name: str, **env: str) -> subprocess.Popen:
+        return self._spawn(
+            [sys.executable, "-m", "celery", "-A", "benchbarrier", *args, "--loglevel=INFO"],
+            name=name, **env,
+        )  # fmt: skip
+
+    def web(self, port: int, **env: str) -> subprocess.Popen:
+        """gunicorn serving the project on 127.0.0.1:`port` (its own process group, so
+        `kill_group` takes the master and its workers down together)."""
+        return self._spawn(
+            [sys.executable, "-m", "gunicorn", "benchbarrier.wsgi", "--bind",
+             f"127.0.0.1:{port}", "--workers", "2"],
+            name="web", new_group=True, **env,
+        )  # fmt: skip
+
+    def _spawn(
+        self, command: list[str], *, name: str, new_group: bool = False, **env: str
+    ) -> subprocess.Popen:
         full_env = process_env(
             **{
                 "DATABASE_URL": subprocess_database_url(),
@@ -77,10 +97,11 @@ class CeleryProcesses:
         )
         log = (self.tmp_path / f"{name}.log").open("w")
         proc = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "benchbarrier", *args, "--loglevel=INFO"],
-            cwd=ROOT, env=full_env, stdout=log, stderr=subprocess.STDOUT,
+            command, cwd=ROOT, env=full_env, stdout=log, stderr=subprocess.STDOUT,
+            start_new_session=new_group,
         )  # fmt: skip
         proc.log_path = self.tmp_path / f"{name}.log"
+        proc.own_group = new_group
         self.procs.append(proc)
         return proc
 
@@ -93,11 +114,20 @@ class CeleryProcesses:
             **env,
         )  # fmt: skip
 
+    @staticmethod
+    def kill_group(proc: subprocess.Popen) -> None:
+        """`kill -9` a process started with its own group, children included."""
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(10)
+
     def stop_all(self) -> None:
         for proc in self.procs:
+            if proc.own_group:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(proc.pid, signal.SIGKILL)
             if proc.poll() is None:
                 proc.kill()
-                proc.wait(10)
+            proc.wait(10)
 
     def logs(self) -> str:
         return "\n".join(

@@ -13,7 +13,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
 from benchbarrier.services.audit import Actor
-from workflows import engine
+from workflows import services
 from workflows.definition import DefinitionError, validate_definition
 from workflows.describe import steps_tree
 from workflows.models import ExecutionStatus, Workflow, WorkflowExecution, WorkflowStepLog
@@ -170,7 +170,7 @@ class WorkflowAdmin(admin.ModelAdmin):
     @admin.action(description="Pause (no new runs; running ones stop before their next step)")
     def pause(self, request: HttpRequest, queryset: QuerySet[Workflow]) -> None:
         for workflow in queryset:
-            count = engine.pause_workflow(
+            count = services.pause_workflow(
                 workflow=workflow, actor=Actor.from_request(request), request=request
             )
             self.message_user(request, f"{workflow.name}: paused, {count} run(s) held.")
@@ -178,7 +178,7 @@ class WorkflowAdmin(admin.ModelAdmin):
     @admin.action(description="Resume (runs continue where they were)")
     def resume(self, request: HttpRequest, queryset: QuerySet[Workflow]) -> None:
         for workflow in queryset:
-            count = engine.resume_workflow(
+            count = services.resume_workflow(
                 workflow=workflow, actor=Actor.from_request(request), request=request
             )
             self.message_user(request, f"{workflow.name}: resumed, {count} run(s) continue.")
@@ -186,7 +186,7 @@ class WorkflowAdmin(admin.ModelAdmin):
     @admin.action(description="Run now (with an empty context)")
     def run_now(self, request: HttpRequest, queryset: QuerySet[Workflow]) -> None:
         for workflow in queryset:
-            run = engine.start_execution(
+            run = services.start_execution(
                 workflow, context={}, actor=Actor.from_request(request), request=request
             )
             if run is None:
@@ -350,10 +350,10 @@ class WorkflowExecutionAdmin(admin.ModelAdmin):
         cancelled = 0
         for execution in queryset:
             try:
-                engine.cancel_execution(
+                services.cancel_execution(
                     execution=execution, actor=Actor.from_request(request), request=request
                 )
                 cancelled += 1
-            except engine.WorkflowStateError:
+            except services.WorkflowStateError:
                 continue
         self.message_user(request, f"{cancelled} run(s) cancelled.")

@@ -9,8 +9,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django_celery_beat.validators import crontab_validator
 
-from benchbarrier.durations import parse_duration
-from workflows.registry import Errors, get_step, step_names
+from workflows.registry import Errors, duration_errors, get_step, step_names
 
 EVENT_NAME = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$")
 MAX_STEPS = 200
@@ -42,7 +41,7 @@ def validate_definition(
             errors.append(("steps", f"at most {MAX_STEPS} steps in all"))
     errors += _exit_events(exit_events)
     if reentry == "once_per_period":
-        errors += _duration(reentry_period, "reentryPeriod")
+        errors += duration_errors(reentry_period, "reentryPeriod")
     if errors:
         raise DefinitionError(errors)
 
@@ -72,25 +71,6 @@ def validate_steps(steps: list[Any], path: str) -> Errors:
             elif inner:
                 errors += validate_steps(inner, f"{here}.{branch}")
     return errors
-
-
-def allowed_keys(step: dict[str, Any], path: str, keys: set[str]) -> Errors:
-    unknown = sorted(set(step) - keys - {"type", "name"})
-    return [(f"{path}.{key}", "unknown key for this step") for key in unknown]
-
-
-def required_duration(step: dict[str, Any], key: str, path: str) -> Errors:
-    return _duration(step.get(key), f"{path}.{key}")
-
-
-def _duration(value: Any, path: str) -> Errors:
-    if not isinstance(value, str):
-        return [(path, 'a duration like "30m", "1h", "3d" or "2w" is required')]
-    try:
-        parse_duration(value)
-    except ValueError as exc:
-        return [(path, str(exc))]
-    return []
 
 
 def _trigger(trigger_type: str, config: Any) -> Errors:

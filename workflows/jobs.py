@@ -9,7 +9,8 @@ from django.conf import settings
 
 from jobs.models import Job
 from jobs.registry import job_handler
-from workflows.engine import ADVANCE, advance_many
+from workflows.engine import advance_many
+from workflows.runs import ADVANCE, on_advance_failed
 
 
 @job_handler(
@@ -18,6 +19,7 @@ from workflows.engine import ADVANCE, advance_many
     retry_delay=timedelta(seconds=30),
     timeout=timedelta(seconds=settings.WORKFLOW_STEP_TIMEOUT_SECONDS),
     batch=True,
+    on_failed=on_advance_failed,
     schema={
         "type": "object",
         "properties": {"executionId": {"type": "integer"}, "token": {"type": "integer"}},

@@ -111,6 +111,14 @@ class WorkflowExecution(models.Model):
             models.Index(fields=["user_id"], name="executions_user"),
             models.Index(fields=["status"], name="executions_status"),
         ]
+        constraints = [
+            # An event delivered twice by the bus starts one run, not two.
+            models.UniqueConstraint(
+                fields=["workflow", "trigger_event_id"],
+                condition=models.Q(trigger_event_id__isnull=False),
+                name="executions_one_per_trigger_event",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.workflow.name} #{self.pk}"

@@ -1,10 +1,19 @@
-"""What workflows can do, filled by the apps that own the data (like job handlers):
+"""The step-type plugin API: everything an app needs to add steps and checks to the
+workflow engine, published from this one module.
+
+    from workflows.registry import StepResult, StepRun, allowed_keys, check, step_type
 
     @step_type("sendEmail", validate=check_send_email)       # marketing/steps.py
     def send_email(run: StepRun) -> StepResult: ...
 
     @check("cart.stillAbandoned", "no order.completed for the cart since it was abandoned")
-    def cart_still_abandoned(context: dict) -> bool: ...
+    def cart_still_abandoned(run: StepRun) -> bool: ...
+
+A step's `validate(step, path)` returns (path, message) errors (`allowed_keys`,
+`required_duration` help); its `run(run)` returns a StepResult. Values in a step may
+refer to the run's context (`resolve_values`, `lookup`). Steps that act on the outside
+world use `run.idempotency_key`, so a retried step never acts twice; steps that read
+the database for their run load it for the whole batch at once (`run.batch.load`).
 
 Apps register in their `steps.py`, found at start-up (WorkflowsConfig.ready).
 """
@@ -13,10 +22,34 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
+from benchbarrier.durations import parse_duration
+from workflows.context import lookup, resolve_values
+
+__all__ = [
+    "Errors", "StepBatch", "StepResult", "StepRun", "allowed_keys", "check", "delay_of",
+    "duration_errors", "lookup", "required_duration", "resolve_values", "rule_language",
+    "step_type",
+]  # fmt: skip
+
 Errors = list[tuple[str, str]]
+
+
+@dataclass
+class StepBatch:
+    """The runs whose steps are being run together (one claim batch). A step that needs
+    data for its run loads it once for all of them: `run.batch.load(key, loader)` calls
+    `loader(executions)` the first time and returns its dict on every call."""
+
+    executions: list[Any]
+    _loaded: dict[str, Any] = field(default_factory=dict)
+
+    def load(self, key: str, loader: Callable[[list[Any]], dict[Any, Any]]) -> dict[Any, Any]:
+        if key not in self._loaded:
+            self._loaded[key] = loader(self.executions)
+        return self._loaded[key]
 
 
 @dataclass
@@ -28,6 +61,7 @@ class StepRun:
     path: str
     context: dict[str, Any]
     now: datetime
+    batch: StepBatch = field(default_factory=lambda: StepBatch([]))
 
     @property
     def idempotency_key(self) -> str:
@@ -57,7 +91,7 @@ class StepType:
 @dataclass(frozen=True)
 class Check:
     name: str
-    func: Callable[[dict[str, Any]], bool]
+    func: Callable[[StepRun], bool]
     description: str
 
 
@@ -87,7 +121,9 @@ def step_type(
 
 
 def check(name: str, description: str) -> Callable[[Callable], Callable]:
-    def register(func: Callable[[dict[str, Any]], bool]) -> Callable:
+    """Register a named check for `condition` steps: `func(run) -> bool`."""
+
+    def register(func: Callable[[StepRun], bool]) -> Callable:
         _checks[name] = Check(name, func, description)
         return func
 
@@ -97,10 +133,10 @@ def check(name: str, description: str) -> Callable[[Callable], Callable]:
 def rule_language(
     *,
     validate: Callable[[Any, str], Errors],
-    evaluate: Callable[[Any, dict[str, Any], datetime], bool],
+    evaluate: Callable[[Any, StepRun], bool],
 ) -> None:
-    """How a condition's rule list is checked and evaluated on an execution's context
-    (registered by marketing: rules about the execution's customer)."""
+    """How a condition's rule list is checked and evaluated for a run (registered by
+    marketing: rules about the run's customer and its trigger)."""
     _rules["validate"], _rules["evaluate"] = validate, evaluate
 
 
@@ -126,5 +162,34 @@ def validate_rules(rules: Any, path: str) -> Errors:
     return _rules["validate"](rules, path)
 
 
-def evaluate_rules(rules: Any, context: dict[str, Any], now: datetime) -> bool:
-    return _rules["evaluate"](rules, context, now)
+def evaluate_rules(rules: Any, run: StepRun) -> bool:
+    return _rules["evaluate"](rules, run)
+
+
+# --- helpers for validating and running steps ---------------------------------------------
+
+
+def allowed_keys(step: dict[str, Any], path: str, keys: set[str]) -> Errors:
+    """An error for each key of `step` beyond `keys` (and `type`, `name`)."""
+    unknown = sorted(set(step) - keys - {"type", "name"})
+    return [(f"{path}.{key}", "unknown key for this step") for key in unknown]
+
+
+def duration_errors(value: Any, path: str) -> Errors:
+    if not isinstance(value, str):
+        return [(path, 'a duration like "30m", "1h", "3d" or "2w" is required')]
+    try:
+        parse_duration(value)
+    except ValueError as exc:
+        return [(path, str(exc))]
+    return []
+
+
+def required_duration(step: dict[str, Any], key: str, path: str) -> Errors:
+    return duration_errors(step.get(key), f"{path}.{key}")
+
+
+def delay_of(step: dict[str, Any]) -> timedelta:
+    """A step's `delay` ("immediate", the default, or a duration)."""
+    delay = step.get("delay", "immediate")
+    return timedelta(0) if delay == "immediate" else parse_duration(delay)

@@ -1,16 +1,31 @@
-"""Saving workflows: the whole definition validated, audited, schedules kept in sync."""
+"""A workflow's life and its runs' lifecycle: save (validated, audited, schedule kept
+in step), delete, start runs (one or in bulk), pause, resume, cancel a run.
+
+Runs' rows and step logs are written through `workflows.runs`; the steps themselves
+are run by `workflows.engine`; events reach runs through `workflows.triggers`.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
 
 from benchbarrier import clock
+from benchbarrier.durations import parse_duration
 from benchbarrier.services.audit import Actor, record_audit
+from workflows import cursor as cursors
+from workflows import runs
 from workflows.definition import validate_definition
-from workflows.models import Workflow
+from workflows.models import ACTIVE_STATUSES, ExecutionStatus, Reentry, Workflow, WorkflowExecution
+from workflows.runs import WorkflowStateError
 from workflows.schedules import remove_schedule, sync_schedule
+
+__all__ = [
+    "Start", "WorkflowStateError", "cancel_execution", "delete_workflow", "pause_workflow",
+    "resume_workflow", "save_workflow", "start_execution", "start_executions",
+]  # fmt: skip
 
 DEFINITION_FIELDS = (
     "trigger_type",
@@ -60,3 +75,171 @@ def delete_workflow(*, workflow: Workflow, actor: Actor, request: Any = None) ->
             request=request,
         )
         workflow.delete()
+
+
+# --- starting runs ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Start:
+    user_id: str
+    context: dict[str, Any]
+    trigger_event_id: int | None = None
+
+
+def start_executions(workflow: Workflow, starts: list[Start]) -> list[WorkflowExecution]:
+    """Create executions (those the re-entry rule allows, and at most one per workflow
+    and trigger event, so an event delivered twice starts one run) and queue their
+    first step: a fixed number of queries however many starts."""
+    if workflow.is_paused or not starts:
+        return []
+    starts = _allowed(workflow, _not_started_yet(workflow, starts))
+    now = clock.now()
+    definition = {"steps": workflow.steps}
+    executions = WorkflowExecution.objects.bulk_create(
+        [
+            WorkflowExecution(
+                workflow=workflow,
+                definition=definition,
+                status=ExecutionStatus.PENDING,
+                cursor=list(cursors.START),
+                context=start.context,
+                user_id=start.user_id,
+                trigger_event_id=start.trigger_event_id,
+                started_at=now,
+            )
+            for start in starts
+        ]
+    )
+    runs.queue_advances([(e, None) for e in executions])
+    return executions
+
+
+def start_execution(
+    workflow: Workflow,
+    *,
+    context: dict[str, Any],
+    user_id: str = "",
+    actor: Actor | None = None,
+    request: Any = None,
+) -> WorkflowExecution | None:
+    """One manual (or webhook, or scheduled) run; None when paused or re-entry forbids."""
+    with transaction.atomic():
+        started = start_executions(
+            workflow, [Start(user_id, {"trigger": context, "userId": user_id})]
+        )
+        if started and (actor or request):
+            record_audit(
+                action="workflow.executed",
+                target=started[0],
+                changes={"workflow": workflow.name},
+                actor=actor,
+                request=request,
+            )
+    return started[0] if started else None
+
+
+def _not_started_yet(workflow: Workflow, starts: list[Start]) -> list[Start]:
+    events = [s.trigger_event_id for s in starts if s.trigger_event_id is not None]
+    if not events:
+        return starts
+    seen = set(
+        WorkflowExecution.objects.filter(
+            workflow=workflow, trigger_event_id__in=events
+        ).values_list("trigger_event_id", flat=True)
+    )
+    return [s for s in starts if s.trigger_event_id is None or s.trigger_event_id not in seen]
+
+
+def _allowed(workflow: Workflow, starts: list[Start]) -> list[Start]:
+    if workflow.reentry == Reentry.ALLOW:
+        return starts
+    users = {s.user_id for s in starts if s.user_id}
+    existing = WorkflowExecution.objects.filter(workflow=workflow, user_id__in=users)
+    if workflow.reentry == Reentry.ONE_AT_A_TIME:
+        existing = existing.filter(status__in=ACTIVE_STATUSES)
+    elif workflow.reentry == Reentry.ONCE_PER_PERIOD:
+        existing = existing.filter(
+            started_at__gte=clock.now() - parse_duration(workflow.reentry_period)
+        )
+    busy = set(existing.values_list("user_id", flat=True))
+    allowed = []
+    for start in starts:
+        if start.user_id and start.user_id in busy:
+            continue
+        if start.user_id:
+            busy.add(start.user_id)  # one per subject within the batch too
+        allowed.append(start)
+    return allowed
+
+
+# --- pause, resume, cancel ------------------------------------------------------------------
+
+
+def pause_workflow(*, workflow: Workflow, actor: Actor, request: Any = None) -> int:
+    """No new runs start; active runs show `paused` and stop before their next step."""
+    with transaction.atomic():
+        Workflow.objects.filter(pk=workflow.pk).update(is_paused=True, updated_at=clock.now())
+        workflow.is_paused = True
+        sync_schedule(workflow)
+        paused = WorkflowExecution.objects.filter(
+            workflow=workflow,
+            status__in=(ExecutionStatus.PENDING, ExecutionStatus.RUNNING, ExecutionStatus.WAITING),
+        ).update(status=ExecutionStatus.PAUSED)
+        record_audit(
+            action="workflow.paused",
+            target=workflow,
+            changes={"executions": paused},
+            actor=actor,
+            request=request,
+        )
+    return paused
+
+
+def resume_workflow(*, workflow: Workflow, actor: Actor, request: Any = None) -> int:
+    """Runs continue where they were; a wait that ended meanwhile goes on at once."""
+    now = clock.now()
+    with transaction.atomic():
+        Workflow.objects.filter(pk=workflow.pk).update(is_paused=False, updated_at=now)
+        workflow.is_paused = False
+        sync_schedule(workflow)
+        executions = list(
+            WorkflowExecution.objects.select_for_update().filter(
+                workflow=workflow, status=ExecutionStatus.PAUSED
+            )
+        )
+        follow_ups = []
+        for execution in executions:
+            later = execution.waiting_until and execution.waiting_until > now
+            execution.status = ExecutionStatus.WAITING if later else ExecutionStatus.RUNNING
+            execution.advance_token += 1
+            follow_ups.append((execution, execution.waiting_until if later else None))
+        runs.save(executions)
+        runs.queue_advances(follow_ups)
+        record_audit(
+            action="workflow.resumed",
+            target=workflow,
+            changes={"executions": len(executions)},
+            actor=actor,
+            request=request,
+        )
+    return len(executions)
+
+
+def cancel_execution(
+    *, execution: WorkflowExecution, actor: Actor, request: Any = None
+) -> WorkflowExecution:
+    """End an active run by hand (WorkflowStateError for a finished one)."""
+    with transaction.atomic():
+        execution = WorkflowExecution.objects.select_for_update().get(pk=execution.pk)
+        if execution.status not in ACTIVE_STATUSES:
+            raise WorkflowStateError(
+                f"the run is {execution.status}; only active runs can be cancelled"
+            )
+        runs.finish(execution, ExecutionStatus.CANCELLED, clock.now(), "cancelled by hand")
+        execution.advance_token += 1
+        runs.save([execution])
+        record_audit(
+            action="workflow_execution.cancelled", target=execution, actor=actor, request=request
+        )
+    return execution

@@ -8,8 +8,7 @@ from typing import Any
 
 from benchbarrier import clock
 from workflows import cursor as cursors
-from workflows.context import resolve_values
-from workflows.registry import evaluate_rules, get_check
+from workflows.registry import StepRun, evaluate_rules, get_check, resolve_values
 
 MAX_STEPS = 500
 
@@ -50,10 +49,11 @@ def simulate(
             outcome = f'send "{step["template"]}" with {sorted(variables)}'
         elif kind == "condition":
             check = step["check"]
+            run = StepRun(None, step, path, context, now)
             if isinstance(check, str):
-                result = checks[check] if check in checks else bool(get_check(check).func(context))
+                result = checks[check] if check in checks else bool(get_check(check).func(run))
             else:
-                result = evaluate_rules(check, context, now)
+                result = evaluate_rules(check, run)
             branch = "ifTrue" if result else "ifFalse"
             outcome = f"{check if isinstance(check, str) else 'rules'} is {str(result).lower()}"
         elif kind == "waitForEvent":

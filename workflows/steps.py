@@ -6,7 +6,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -16,15 +15,17 @@ from benchbarrier import outbound
 from benchbarrier.durations import parse_duration
 from jobs.registry import JobTypeUnknown, get_handler
 from jobs.services import enqueue
-from workflows.context import resolve_values
-from workflows.definition import allowed_keys, required_duration
+from workflows.definition import EVENT_NAME
 from workflows.registry import (
     Errors,
     StepResult,
     StepRun,
+    allowed_keys,
     check_names,
     evaluate_rules,
     get_check,
+    required_duration,
+    resolve_values,
     step_type,
     validate_rules,
 )
@@ -71,16 +72,14 @@ def condition(run: StepRun) -> StepResult:
         named = get_check(check)
         if named is None:
             raise ValueError(f'unknown check "{check}"')
-        result = bool(named.func(run.context))
+        result = bool(named.func(run))
     else:
-        result = evaluate_rules(check, run.context, run.now)
+        result = evaluate_rules(check, run)
     return StepResult(output={"result": result}, branch="ifTrue" if result else "ifFalse")
 
 
 def _validate_wait_for_event(step: dict[str, Any], path: str) -> Errors:
     errors = allowed_keys(step, path, {"event", "match", "timeout", "onEvent", "onTimeout"})
-    from workflows.definition import EVENT_NAME
-
     if not isinstance(step.get("event"), str) or not EVENT_NAME.match(step["event"]):
         errors.append((f"{path}.event", 'the event to wait for, like "order.completed"'))
     match = step.get("match", [])
@@ -159,8 +158,3 @@ def enqueue_job(run: StepRun) -> StepResult:
 def exit_step(run: StepRun) -> StepResult:
     """End the execution here."""
     return StepResult(exit=True)
-
-
-def delay_of(step: dict[str, Any]) -> timedelta:
-    delay = step.get("delay", "immediate")
-    return timedelta(0) if delay == "immediate" else parse_duration(delay)

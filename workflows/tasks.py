@@ -6,8 +6,8 @@ from celery import shared_task
 
 from benchbarrier import clock
 from benchbarrier.services.audit import Actor
-from workflows.engine import start_execution
 from workflows.models import Workflow
+from workflows.services import start_execution
 
 
 @shared_task(name="workflows.run_scheduled", ignore_result=True)

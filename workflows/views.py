@@ -17,7 +17,7 @@ from rest_framework.views import APIView
 from benchbarrier.api.errors import Conflict, error_body
 from benchbarrier.models import Scope
 from benchbarrier.services.audit import Actor
-from workflows import engine, hooks, serializers
+from workflows import hooks, serializers, services
 from workflows.models import ExecutionStatus, Workflow, WorkflowExecution
 from workflows.services import delete_workflow, save_workflow
 from workflows.simulation import simulate
@@ -70,7 +70,7 @@ class WorkflowViewSet(viewsets.ModelViewSet):
         params = serializers.ExecuteSerializer(data=request.data)
         params.is_valid(raise_exception=True)
         workflow = self.get_object()
-        execution = engine.start_execution(
+        execution = services.start_execution(
             workflow,
             context=params.validated_data["context"],
             user_id=params.validated_data["user_id"],
@@ -109,7 +109,7 @@ class WorkflowViewSet(viewsets.ModelViewSet):
     def pause(self, request: Request, pk: str) -> Response:
         """No new runs; active runs stop before their next step (`paused`)."""
         workflow = self.get_object()
-        engine.pause_workflow(
+        services.pause_workflow(
             workflow=workflow, actor=Actor.from_request(request), request=request
         )
         return Response(serializers.WorkflowSerializer(workflow).data)
@@ -119,7 +119,7 @@ class WorkflowViewSet(viewsets.ModelViewSet):
     def resume(self, request: Request, pk: str) -> Response:
         """Paused runs continue where they were; expired waits go on at once."""
         workflow = self.get_object()
-        engine.resume_workflow(
+        services.resume_workflow(
             workflow=workflow, actor=Actor.from_request(request), request=request
         )
         return Response(serializers.WorkflowSerializer(workflow).data)
@@ -164,10 +164,10 @@ class ExecutionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     def cancel(self, request: Request, pk: str) -> Response:
         """Stop an active run (409 for a finished one)."""
         try:
-            execution = engine.cancel_execution(
+            execution = services.cancel_execution(
                 execution=self.get_object(), actor=Actor.from_request(request), request=request
             )
-        except engine.WorkflowStateError as exc:
+        except services.WorkflowStateError as exc:
             raise Conflict(str(exc)) from None
         return Response(serializers.ExecutionSerializer(execution).data)
 
@@ -214,7 +214,7 @@ class HookView(APIView):
             raise ValidationError("The body must be JSON.") from None
         if not isinstance(payload, dict):
             raise ValidationError("The body must be a JSON object.")
-        execution = engine.start_execution(
+        execution = services.start_execution(
             workflow,
             context=payload,
             user_id=str(payload.get("userId", "")),

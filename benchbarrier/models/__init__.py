@@ -1,6 +1,7 @@
 from benchbarrier.models.alerts import Notification, NotificationLevel
 from benchbarrier.models.api_keys import APIKey, Scope
 from benchbarrier.models.audit import ActorType, AuditLogEntry
+from benchbarrier.models.bus import BusDelivery
 from benchbarrier.models.spend import Budget, BudgetMode, ModelPrice, MonthlySpend, SpendEntry
 from benchbarrier.models.workers import WorkerHeartbeat
 
@@ -10,6 +11,7 @@ __all__ = [
     "AuditLogEntry",
     "Budget",
     "BudgetMode",
+    "BusDelivery",
     "ModelPrice",
     "MonthlySpend",
     "Notification",

@@ -14,6 +14,7 @@ from benchbarrier.models import AuditLogEntry
 from marketing.demo import SEED_SEGMENTS
 from marketing.models import Customer, Segment, SegmentKind
 from marketing.services.segments import refresh_segment
+from tests.conftest import run_due_jobs
 from tests.marketing.factories import CustomerFactory, SegmentFactory
 
 pytestmark = pytest.mark.django_db
@@ -104,12 +105,10 @@ def test_csv_import_page(staff_client):
     assert segment.memberships.count() == 1
 
 
-def test_customer_page_shows_stats_events_and_stamps_consent(
-    staff_client, django_capture_on_commit_callbacks
-):
-    with django_capture_on_commit_callbacks(execute=True):
-        record_events([{"eventName": "order.completed", "userId": "u1", "messageId": "o1",
-                        "properties": {"orderId": "o1", "total": 99}}])  # fmt: skip
+def test_customer_page_shows_stats_events_and_stamps_consent(staff_client):
+    record_events([{"eventName": "order.completed", "userId": "u1", "messageId": "o1",
+                    "properties": {"orderId": "o1", "total": 99}}])  # fmt: skip
+    run_due_jobs()
     customer = Customer.objects.get(external_id="u1")
     url = reverse("admin:marketing_customer_change", args=[customer.pk])
     page = staff_client.get(url).content.decode()

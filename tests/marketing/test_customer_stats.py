@@ -9,6 +9,7 @@ import pytest
 
 from analytics.services import record_events
 from marketing.models import Customer
+from tests.conftest import run_due_jobs
 from tests.marketing.factories import CustomerFactory
 
 pytestmark = pytest.mark.django_db
@@ -51,51 +52,48 @@ def expected_stats(customer: Customer) -> None:
     assert customer.email_engagement == pytest.approx(0.25)
 
 
-def test_events_build_the_customer(django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True):
-        record_events(HISTORY)
+def test_events_build_the_customer():
+    record_events(HISTORY)
+    run_due_jobs()
     expected_stats(Customer.objects.get(external_id="u1"))
 
 
-def test_out_of_order_and_repeated_batches_give_the_same_stats(
-    django_capture_on_commit_callbacks,
-):
+def test_out_of_order_and_repeated_batches_give_the_same_stats():
     shuffled = HISTORY[:]
     random.Random(3).shuffle(shuffled)
-    with django_capture_on_commit_callbacks(execute=True):
-        for start in range(0, len(shuffled), 3):
-            record_events(shuffled[start : start + 3])
-        record_events(HISTORY)  # every event sent again: all duplicates
-        record_events(shuffled[:5] + shuffled[:5])
+    for start in range(0, len(shuffled), 3):
+        record_events(shuffled[start : start + 3])
+        if start % 2:
+            run_due_jobs()  # some batches delivered before the next arrives, some after
+    record_events(HISTORY)  # every event sent again: all duplicates
+    record_events(shuffled[:5] + shuffled[:5])
+    run_due_jobs()
     expected_stats(Customer.objects.get(external_id="u1"))
 
 
-def test_user_created_never_takes_another_customers_email(django_capture_on_commit_callbacks):
+def test_user_created_never_takes_another_customers_email():
     CustomerFactory(external_id="u0", email="ada@example.com")
-    with django_capture_on_commit_callbacks(execute=True):
-        record_events([ev(1, "user.created", 1, email="ada@example.com", name="Ada")])
+    record_events([ev(1, "user.created", 1, email="ada@example.com", name="Ada")])
+    run_due_jobs()
     customer = Customer.objects.get(external_id="u1")
     assert customer.email is None and customer.name == "Ada"
 
 
-def test_anonymous_events_touch_no_customer(django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True):
-        record_events([{"eventName": "product.viewed", "sessionId": "s1"}])
+def test_anonymous_events_touch_no_customer():
+    record_events([{"eventName": "product.viewed", "sessionId": "s1"}])
+    run_due_jobs()
     assert Customer.objects.count() == 0
 
 
-def test_stats_cost_the_same_queries_for_one_user_or_hundreds(
-    django_capture_on_commit_callbacks,
-):
+def test_stats_cost_the_same_queries_for_one_user_or_hundreds():
+    """Storing a batch and delivering it to every consumer (stats, workflow triggers)."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     def queries(batch: list[dict]) -> int:
-        with (
-            CaptureQueriesContext(connection) as captured,
-            django_capture_on_commit_callbacks(execute=True),
-        ):
+        with CaptureQueriesContext(connection) as captured:
             record_events(batch)
+            run_due_jobs()
         return len(captured)
 
     one = queries([ev(1, "order.completed", 1, user="u0", total=10),

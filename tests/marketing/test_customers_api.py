@@ -8,6 +8,7 @@ from analytics.services import record_events
 from benchbarrier.models import AuditLogEntry
 from marketing.models import Customer
 from tests.api_errors import error_fields
+from tests.conftest import run_due_jobs
 from tests.marketing.factories import CustomerFactory
 
 pytestmark = pytest.mark.django_db
@@ -112,12 +113,12 @@ def test_list_filters_and_search(client):
     assert names(client.get(URL, {"ordering": "-total_spent"})) == ["Ada", "Bram"]
 
 
-def test_detail_shows_recent_events_and_segments(client, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True):
-        record_events(
-            [{"eventName": "product.viewed", "userId": "u5", "messageId": f"v{n}",
-              "properties": {"productId": n}} for n in range(25)]
-        )  # fmt: skip
+def test_detail_shows_recent_events_and_segments(client):
+    record_events(
+        [{"eventName": "product.viewed", "userId": "u5", "messageId": f"v{n}",
+          "properties": {"productId": n}} for n in range(25)]
+    )  # fmt: skip
+    run_due_jobs()
     customer = Customer.objects.get(external_id="u5")
     body = client.get(f"{URL}/{customer.pk}").json()
     assert body["productViews"] == 25

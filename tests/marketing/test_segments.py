@@ -86,9 +86,11 @@ def test_refresh_adds_who_joined_removes_who_left_and_tells_the_bus(
     fading.save()
     poor.total_spent, poor.order_count = 1500, 7
     poor.save()
+    bus.deliver()
     bus.clear()
-    with django_capture_on_commit_callbacks(execute=True), clock.travel(timedelta(hours=1)):
+    with clock.travel(timedelta(hours=1)):
         second = refresh_segment(segment=segment)
+        bus.deliver()
     assert (second.joined, second.left, second.member_count) == (1, 1, 2)
     assert set(segment.memberships.values_list("customer", flat=True)) == {rich.pk, poor.pk}
     assert SegmentMember.objects.get(customer=rich).joined_at == joined_at

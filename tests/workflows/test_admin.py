@@ -10,8 +10,8 @@ from django.urls import reverse
 from benchbarrier.models import AuditLogEntry
 from tests.workflows.helpers import CART, run_due, seed_workflow
 from workflows.demo import SEED_WORKFLOWS
-from workflows.engine import start_execution
 from workflows.models import Workflow, WorkflowExecution
+from workflows.services import start_execution
 
 pytestmark = pytest.mark.django_db
 
@@ -54,12 +54,12 @@ def test_saving_goes_through_the_service(staff_client):
     assert AuditLogEntry.objects.filter(action="workflow.created", actor_type="user").exists()
 
 
-def test_actions_and_the_run_timeline(staff_client, django_capture_on_commit_callbacks):
+def test_actions_and_the_run_timeline(staff_client):
     workflow = seed_workflow("Abandoned Cart Recovery")
     changelist = reverse("admin:workflows_workflow_changelist")
     staff_client.post(changelist, {"action": "run_now", "_selected_action": [workflow.pk]})
     start_execution(workflow, context=CART, user_id="u1")
-    run_due(django_capture_on_commit_callbacks)
+    run_due()
     listing = staff_client.get(changelist).content.decode()
     assert "2 waiting" in listing
     paused = staff_client.post(changelist, {"action": "pause", "_selected_action": [workflow.pk]},

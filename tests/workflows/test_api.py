@@ -79,14 +79,14 @@ def test_validate_accepts_a_good_definition(client):
     assert client.post(f"{URL}/validate", CART_SEED, format="json").json() == {"valid": True}
 
 
-def test_execute_with_a_context_and_read_the_step_log(client, django_capture_on_commit_callbacks):
+def test_execute_with_a_context_and_read_the_step_log(client):
     workflow = create(client, {**CART_SEED, "name": "Manual", "steps": [
         {"type": "enqueueJob", "jobType": "jobs.noop", "payload": {"cart": "{{ trigger.cartId }}"}},
         {"type": "exit"}, {"type": "wait", "duration": "1h"}]})  # fmt: skip
     response = client.post(f"{URL}/{workflow['id']}/execute", {"context": CART, "userId": "u1"},
                            format="json")  # fmt: skip
     assert response.status_code == 201, response.json()
-    run_due(django_capture_on_commit_callbacks)
+    run_due()
     detail = client.get(f"/api/automation/executions/{response.json()['id']}").json()
     assert detail["status"] == "completed"
     assert [s["stepType"] for s in detail["stepLogs"]] == ["enqueueJob", "exit"]
@@ -112,15 +112,14 @@ def test_simulate_shows_the_path_without_side_effects(client):
     assert mail.outbox == [] and not WorkflowExecution.objects.exists()
 
 
-def test_pause_and_resume_with_runs_mid_wait(client, django_capture_on_commit_callbacks):
-    capture = django_capture_on_commit_callbacks
+def test_pause_and_resume_with_runs_mid_wait(client):
     workflow = create(client, CART_SEED)
     client.post("/api/marketing/customers", {"externalId": "u1", "email": "u1@example.com",
                 "name": "Ada", "emailOptIn": True, "timezone": "UTC"}, format="json")  # fmt: skip
     client.post(
         f"{URL}/{workflow['id']}/execute", {"context": CART, "userId": "u1"}, format="json"
     )
-    run_due(capture)  # now in the 1h wait
+    run_due()  # now in the 1h wait
     paused = client.post(f"{URL}/{workflow['id']}/pause").json()
     assert paused["isPaused"] is True
     assert WorkflowExecution.objects.get().status == ExecutionStatus.PAUSED
@@ -128,15 +127,15 @@ def test_pause_and_resume_with_runs_mid_wait(client, django_capture_on_commit_ca
                            format="json")  # fmt: skip
     assert conflict.status_code == 409
     travel(timedelta(hours=3))
-    run_due(capture)
+    run_due()
     assert mail.outbox == []  # nothing moves while paused
     client.post(f"{URL}/{workflow['id']}/resume")
-    run_due(capture)  # the wait ended meanwhile: the reminder goes at once
+    run_due()  # the wait ended meanwhile: the reminder goes at once
     assert subjects() == ["Ada, your cart is waiting"]
     assert WorkflowExecution.objects.get().status == ExecutionStatus.WAITING
 
 
-def test_cancel_one_execution(client, django_capture_on_commit_callbacks):
+def test_cancel_one_execution(client):
     workflow = create(client, CART_SEED)
     started = client.post(
         f"{URL}/{workflow['id']}/execute", {"context": CART}, format="json"
@@ -144,7 +143,7 @@ def test_cancel_one_execution(client, django_capture_on_commit_callbacks):
     response = client.post(f"/api/automation/executions/{started['id']}/cancel")
     assert response.json()["status"] == "cancelled"
     assert client.post(f"/api/automation/executions/{started['id']}/cancel").status_code == 409
-    run_due(django_capture_on_commit_callbacks)
+    run_due()
     assert not WorkflowExecution.objects.get().step_logs.exists()
 
 
@@ -178,7 +177,7 @@ def test_a_signed_webhook_starts_a_run_and_bad_or_stale_ones_are_refused(client)
     assert WorkflowExecution.objects.count() == 1
 
 
-def test_schedules_follow_the_workflow(client, django_capture_on_commit_callbacks):
+def test_schedules_follow_the_workflow(client):
     scheduled = {**ONBOARDING_SEED, "name": "Weekly", "triggerType": "schedule",
                  "triggerConfig": {"schedule": "0 9 * * 1", "timezone": "Europe/Paris"},
                  "steps": [{"type": "enqueueJob", "jobType": "jobs.noop"}]}  # fmt: skip
@@ -193,7 +192,7 @@ def test_schedules_follow_the_workflow(client, django_capture_on_commit_callback
     client.post(f"{URL}/{workflow['id']}/resume")
     assert PeriodicTask.objects.get(task="workflows.run_scheduled").enabled is True
     execution_id = run_scheduled(workflow["id"])  # what celery-beat calls at 09:00 Paris
-    run_due(django_capture_on_commit_callbacks)
+    run_due()
     assert WorkflowExecution.objects.get(pk=execution_id).status == ExecutionStatus.COMPLETED
     client.delete(f"{URL}/{workflow['id']}")
     assert not PeriodicTask.objects.filter(task="workflows.run_scheduled").exists()

@@ -14,14 +14,14 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from analytics.bus import deliver_jobs
 from analytics.services import record_events
 from benchbarrier import clock
 from benchbarrier.services.audit import Actor
 from jobs.models import Job, JobStatus
 from tests.workflows.helpers import NOON, run_due, travel
-from workflows.engine import start_execution
 from workflows.models import ExecutionStatus, WorkflowExecution
-from workflows.services import save_workflow
+from workflows.services import save_workflow, start_execution
 
 pytestmark = pytest.mark.django_db
 
@@ -45,36 +45,33 @@ WAIT_FOR_ORDER = [{
 }]  # fmt: skip
 
 
-def test_wait_for_event_takes_the_event_branch(django_capture_on_commit_callbacks):
-    capture = django_capture_on_commit_callbacks
+def test_wait_for_event_takes_the_event_branch():
     run = start_execution(workflow(WAIT_FOR_ORDER), context={"cartId": "c1"}, user_id="u1")
-    run_due(capture)
+    run_due()
     assert WorkflowExecution.objects.get().status == ExecutionStatus.WAITING
-    with capture(execute=True):
-        record_events([{"eventName": "order.completed", "userId": "u1", "messageId": "o-other",
-                        "properties": {"cartId": "c2"}}])  # fmt: skip
+    record_events([{"eventName": "order.completed", "userId": "u1", "messageId": "o-other",
+                    "properties": {"cartId": "c2"}}])  # fmt: skip
+    run_due()
     assert WorkflowExecution.objects.get().status == ExecutionStatus.WAITING  # other cart
-    with capture(execute=True):
-        record_events([{"eventName": "order.completed", "userId": "u1", "messageId": "o1",
-                        "properties": {"cartId": "c1"}}])  # fmt: skip
-    run_due(capture)
+    record_events([{"eventName": "order.completed", "userId": "u1", "messageId": "o1",
+                    "properties": {"cartId": "c1"}}])  # fmt: skip
+    run_due()
     run.refresh_from_db()
     assert run.status == ExecutionStatus.COMPLETED
     assert Job.objects.filter(job_type="jobs.noop").get().payload == {"why": "ordered"}
     travel(timedelta(days=3))
-    run_due(capture)  # the old timeout job is stale and does nothing
+    run_due()  # the old timeout job is stale and does nothing
     assert Job.objects.filter(job_type="jobs.noop").count() == 1
     assert list(run.step_logs.values_list("status", flat=True)) == [
         "waiting", "event_received", "completed",
     ]  # fmt: skip
 
 
-def test_wait_for_event_times_out(django_capture_on_commit_callbacks):
-    capture = django_capture_on_commit_callbacks
+def test_wait_for_event_times_out():
     start_execution(workflow(WAIT_FOR_ORDER), context={"cartId": "c1"}, user_id="u1")
-    run_due(capture)
+    run_due()
     travel(timedelta(days=2, minutes=1))
-    run_due(capture)
+    run_due()
     assert Job.objects.filter(job_type="jobs.noop").get().payload == {"why": "timeout"}
     assert WorkflowExecution.objects.get().status == ExecutionStatus.COMPLETED
 
@@ -102,14 +99,11 @@ def receiver():
     server.shutdown()
 
 
-def test_webhook_steps_are_signed_and_refuse_private_addresses(
-    receiver, settings, django_capture_on_commit_callbacks
-):
+def test_webhook_steps_are_signed_and_refuse_private_addresses(receiver, settings):
     url, received = receiver
-    capture = django_capture_on_commit_callbacks
     flow = workflow([{"type": "webhook", "url": url, "payload": {"cart": "{{ trigger.cartId }}"}}])
     start_execution(flow, context={"cartId": "c1"}, user_id="u1")
-    run_due(capture)
+    run_due()
     run = WorkflowExecution.objects.get()
     assert received == []  # 127.0.0.1 is refused by default
     log = run.step_logs.get()
@@ -117,7 +111,7 @@ def test_webhook_steps_are_signed_and_refuse_private_addresses(
 
     settings.WORKFLOW_WEBHOOK_ALLOWED_HOSTS = ["127.0.0.1"]
     Job.objects.filter(status=JobStatus.RETRYING).update(scheduled_for=clock.now())
-    run_due(capture)
+    run_due()
     headers, body = received[0]
     assert json.loads(body) == {"cart": "c1"}
     expected = hmac.new(settings.WORKFLOW_WEBHOOK_SECRET.encode(),
@@ -128,12 +122,11 @@ def test_webhook_steps_are_signed_and_refuse_private_addresses(
     assert run.status == ExecutionStatus.COMPLETED
 
 
-def test_a_step_that_keeps_failing_fails_the_run(django_capture_on_commit_callbacks):
-    capture = django_capture_on_commit_callbacks
+def test_a_step_that_keeps_failing_fails_the_run():
     flow = workflow([{"type": "sendEmail", "template": "welcome"}])
     start_execution(flow, context={}, user_id="nobody")
     for _ in range(3):
-        run_due(capture)
+        run_due()
         travel(timedelta(minutes=10))
     run = WorkflowExecution.objects.get()
     assert run.status == ExecutionStatus.FAILED
@@ -142,16 +135,16 @@ def test_a_step_that_keeps_failing_fails_the_run(django_capture_on_commit_callba
 
 
 @pytest.mark.postgres  # SQLite splits bulk inserts at its parameter limit
-def test_event_triggers_start_runs_in_bulk(django_capture_on_commit_callbacks):
-    capture = django_capture_on_commit_callbacks
+def test_event_triggers_start_runs_in_bulk():
     workflow([{"type": "wait", "duration": "1h"}], name="On view", trigger_type="event",
              trigger_config={"event": "product.viewed"})  # fmt: skip
 
     def queries(count: int, offset: int) -> int:
         events = [{"eventName": "product.viewed", "userId": f"u{offset + n}",
                    "messageId": f"v{offset + n}"} for n in range(count)]  # fmt: skip
-        with CaptureQueriesContext(connection) as captured, capture(execute=True):
+        with CaptureQueriesContext(connection) as captured:
             record_events(events)
+            deliver_jobs(list(Job.objects.filter(job_type="bus.deliver", status="pending")))
         return len(captured)
 
     few = queries(3, 0)
@@ -161,7 +154,7 @@ def test_event_triggers_start_runs_in_bulk(django_capture_on_commit_callbacks):
     assert Job.objects.filter(job_type="workflow.advance").count() == 503
 
 
-def test_rule_conditions_see_the_customer_and_the_trigger(django_capture_on_commit_callbacks):
+def test_rule_conditions_see_the_customer_and_the_trigger():
     from marketing.models import Customer
 
     Customer.objects.create(external_id="vip", email="vip@example.com", total_spent=1500)
@@ -177,7 +170,7 @@ def test_rule_conditions_see_the_customer_and_the_trigger(django_capture_on_comm
     flow = workflow(steps, reentry="allow")
     for user, total in [("vip", 5), ("new", 250), ("new", 20), ("nobody", 20)]:
         start_execution(flow, context={"total": total}, user_id=user)
-    run_due(django_capture_on_commit_callbacks)
+    run_due()
     whys = [job.payload["why"] for job in Job.objects.filter(job_type="jobs.noop")]
     assert sorted(whys) == ["no", "no", "yes", "yes"]
     assert WorkflowExecution.objects.filter(status=ExecutionStatus.COMPLETED).count() == 4

@@ -14,9 +14,8 @@ from jobs.models import Job
 from marketing.models import Customer, DeliveryStatus, EmailDelivery
 from tests.processes import wait_until
 from tests.workflows import slow_step  # noqa: F401  (registers test.slowOnce here too)
-from workflows.engine import start_execution
 from workflows.models import ExecutionStatus, WorkflowExecution, WorkflowStepLog
-from workflows.services import save_workflow
+from workflows.services import save_workflow, start_execution
 
 pytestmark = [pytest.mark.celery, pytest.mark.django_db(transaction=True)]
 
