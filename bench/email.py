@@ -71,9 +71,9 @@ def main() -> None:
     from jobs import runner
     from jobs.models import Job
     from jobs.services import JobSpec, enqueue_many
+    from marketing.email.sending import _send, render_delivery, sending_decisions
+    from marketing.email.services import queue_email
     from marketing.models import Customer, EmailDelivery
-    from marketing.services.email import queue_email
-    from marketing.services.email_sending import _send, render_delivery, sending_decisions
 
     count = args.emails
     with connection.cursor() as cursor:

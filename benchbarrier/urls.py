@@ -8,7 +8,7 @@ from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from benchbarrier.api import errors
-from marketing.email_webhooks import anymail_urlpatterns
+from marketing.email.webhooks import anymail_urlpatterns
 
 urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
@@ -22,7 +22,7 @@ urlpatterns = [
     path("api/marketing/", include("marketing.urls")),
     path("api/ai/", include("ai_content.urls")),
     re_path(r"^api/", errors.json_not_found),
-    path("email/", include("marketing.email_urls")),
+    path("email/", include("marketing.email.urls")),
     path("anymail/", include((anymail_urlpatterns(), "anymail"))),
 ]
 

@@ -13,14 +13,14 @@ class MarketingConfig(AppConfig):
     def ready(self) -> None:
         from anymail.signals import tracking
 
-        from marketing import email_webhooks
+        from marketing.email import webhooks
 
-        tracking.connect(email_webhooks.on_tracking, dispatch_uid="marketing.esp_tracking")
+        tracking.connect(webhooks.on_tracking, dispatch_uid="marketing.esp_tracking")
         post_migrate.connect(_install_email_templates, sender=self)
 
 
 def _install_email_templates(**kwargs: object) -> None:
     """Shipped email templates are in the database after every migrate (edits kept)."""
-    from marketing.email_rendering import install_default_templates
+    from marketing.email.rendering import install_default_templates
 
     install_default_templates()

@@ -7,8 +7,8 @@ from typing import Any
 
 from jobs.models import Job
 from jobs.registry import PermanentJobError, job_handler
+from marketing.email.sending import SendFailed, deliver_many
 from marketing.models import EmailDelivery, Segment
-from marketing.services.email_sending import SendFailed, deliver_many
 from marketing.services.segments import refresh_segment
 
 

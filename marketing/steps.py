@@ -9,9 +9,9 @@ from typing import Any
 
 from analytics.models import Event
 from benchbarrier.rules import RuleError, evaluate
+from marketing.email.services import queue_email
 from marketing.models import Customer, EmailTemplate
 from marketing.rules import RunContext, parse_run_rules
-from marketing.services.email import queue_email
 from workflows.registry import (
     Errors,
     StepResult,

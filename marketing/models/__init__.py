@@ -1,5 +1,4 @@
-from marketing.models.customers import Customer
-from marketing.models.email import (
+from marketing.email.models import (
     DeliveryStatus,
     EmailDelivery,
     EmailKind,
@@ -7,6 +6,7 @@ from marketing.models.email import (
     Suppression,
     SuppressionScope,
 )
+from marketing.models.customers import Customer
 from marketing.models.segments import Segment, SegmentKind, SegmentMember
 
 __all__ = [

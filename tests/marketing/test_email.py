@@ -19,8 +19,8 @@ from analytics.models import Event
 from benchbarrier import clock
 from benchbarrier.models import SpendEntry
 from jobs.models import Job, JobStatus
+from marketing.email.services import queue_email
 from marketing.models import DeliveryStatus, EmailDelivery, Suppression, SuppressionScope
-from marketing.services.email import queue_email
 from tests.conftest import run_due_jobs
 from tests.marketing.factories import CustomerFactory
 
@@ -263,12 +263,12 @@ def test_open_pixel_and_click_redirect(ada):
 
 
 def test_the_click_redirect_only_goes_to_links_of_that_message(ada):
-    from marketing import email_tokens
+    from marketing.email import tokens
 
     delivery = send(customer=ada)
-    outside = email_tokens.make(email_tokens.CLICK, delivery.pk, 7)
+    outside = tokens.make(tokens.CLICK, delivery.pk, 7)
     assert Client().get(f"/email/c/{outside}").status_code == 404
-    forged = email_tokens.make("another.salt", delivery.pk, 0)
+    forged = tokens.make("another.salt", delivery.pk, 0)
     assert Client().get(f"/email/c/{forged}").status_code == 404
 
 

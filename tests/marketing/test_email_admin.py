@@ -11,11 +11,11 @@ from django.core import mail
 from django.urls import reverse
 
 from benchbarrier import clock
-from marketing.email_rendering import DEFAULTS_DIR, read_default, render_email
+from marketing.email.rendering import DEFAULTS_DIR, read_default, render_email
+from marketing.email.sending import deliver
+from marketing.email.services import apply_esp_event, queue_email
 from marketing.models import EmailDelivery, EmailTemplate, Suppression
 from marketing.selectors import delivery_rate
-from marketing.services.email import apply_esp_event, queue_email
-from marketing.services.email_sending import deliver
 from tests.marketing.factories import CustomerFactory
 
 pytestmark = pytest.mark.django_db

@@ -29,8 +29,9 @@ from analytics.services import store_events
 from benchbarrier import clock
 from benchbarrier.bulk_sql import update_rows
 from benchbarrier.services.spend import record_spends
-from marketing import email_tokens
-from marketing.email_rendering import RenderedEmail, render_email
+from marketing.email import tokens
+from marketing.email.rendering import RenderedEmail, render_email
+from marketing.email.services import email_event, queue_send_job
 from marketing.models import (
     DeliveryStatus,
     EmailDelivery,
@@ -38,7 +39,6 @@ from marketing.models import (
     Suppression,
     SuppressionScope,
 )
-from marketing.services.email import email_event, queue_send_job
 
 WAITING = (DeliveryStatus.QUEUED, DeliveryStatus.DEFERRED)
 UNKNOWN_OUTCOME = "outcome unknown: the worker stopped while sending; not sent again"
@@ -255,10 +255,10 @@ def render_delivery(delivery: EmailDelivery) -> RenderedEmail:
     """The message as it is (or was) sent, tracked links and open pixel included."""
 
     def track(index: int, url: str) -> str:
-        return _link("email-click", email_tokens.make(email_tokens.CLICK, delivery.pk, index))
+        return _link("email-click", tokens.make(tokens.CLICK, delivery.pk, index))
 
     marketing = delivery.kind == EmailKind.MARKETING
-    open_token = email_tokens.make(email_tokens.OPEN, delivery.pk)
+    open_token = tokens.make(tokens.OPEN, delivery.pk)
     return render_email(
         delivery.template,
         delivery.variables,
@@ -271,7 +271,7 @@ def render_delivery(delivery: EmailDelivery) -> RenderedEmail:
 
 
 def unsubscribe_url(delivery: EmailDelivery) -> str:
-    token = email_tokens.make(email_tokens.UNSUBSCRIBE, delivery.pk, delivery.to_email)
+    token = tokens.make(tokens.UNSUBSCRIBE, delivery.pk, delivery.to_email)
     return _link("email-unsubscribe", token)
 
 

@@ -13,17 +13,17 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
 from benchbarrier.services.audit import Actor
-from marketing import email_tokens
+from marketing.email import services as email_services
+from marketing.email import tokens
 from marketing.models import EmailDelivery, Suppression, SuppressionScope
-from marketing.services import email as email_services
 
 PIXEL = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
 
 
 def _delivery(salt: str, token: str, max_age: object) -> tuple[EmailDelivery, list]:
     try:
-        values = email_tokens.read(salt, token, max_age)  # type: ignore[arg-type]
-    except email_tokens.BadToken:
+        values = tokens.read(salt, token, max_age)  # type: ignore[arg-type]
+    except tokens.BadToken:
         raise Http404 from None
     delivery = (
         EmailDelivery.objects.select_related("customer", "template").filter(pk=values[0]).first()
@@ -38,10 +38,8 @@ def _delivery(salt: str, token: str, max_age: object) -> tuple[EmailDelivery, li
 @require_http_methods(["GET", "POST"])
 def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     try:
-        values = email_tokens.read(
-            email_tokens.UNSUBSCRIBE, token, email_tokens.unsubscribe_max_age()
-        )
-    except email_tokens.BadToken as exc:
+        values = tokens.read(tokens.UNSUBSCRIBE, token, tokens.unsubscribe_max_age())
+    except tokens.BadToken as exc:
         return render(request, "emails/unsubscribe.html", {"error": str(exc)}, status=400)
     delivery_id, email = values
     delivery = EmailDelivery.objects.filter(pk=delivery_id).first()
@@ -78,7 +76,7 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
 @require_GET
 @never_cache
 def open_pixel(request: HttpRequest, token: str) -> HttpResponse:
-    delivery, _ = _delivery(email_tokens.OPEN, token, email_tokens.tracking_max_age())
+    delivery, _ = _delivery(tokens.OPEN, token, tokens.tracking_max_age())
     email_services.record_open(delivery)
     return HttpResponse(PIXEL, content_type="image/gif")
 
@@ -86,7 +84,7 @@ def open_pixel(request: HttpRequest, token: str) -> HttpResponse:
 @require_GET
 @never_cache
 def click(request: HttpRequest, token: str) -> HttpResponse:
-    delivery, values = _delivery(email_tokens.CLICK, token, email_tokens.tracking_max_age())
+    delivery, values = _delivery(tokens.CLICK, token, tokens.tracking_max_age())
     try:
         url = email_services.record_click(delivery, int(values[1]))
     except (IndexError, ValueError, TypeError):

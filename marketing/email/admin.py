@@ -13,16 +13,16 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from benchbarrier.services.audit import Actor
-from marketing.email_rendering import (
+from marketing.email import services as email_services
+from marketing.email.rendering import (
     MissingVariable,
     TemplateProblem,
     check_template,
     render_email,
 )
+from marketing.email.sending import render_delivery
 from marketing.models import EmailDelivery, EmailTemplate, Suppression
 from marketing.selectors import delivery_rate
-from marketing.services import email as email_services
-from marketing.services.email_sending import render_delivery
 
 STATUS_COLOURS = {
     "queued": "#666", "deferred": "#b36b00", "sending": "#0b62a4", "sent": "#0b62a4",

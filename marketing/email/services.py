@@ -1,6 +1,6 @@
 """Email delivery: queue deliveries and track what happens to them.
 
-Sending itself is `marketing.services.email_sending`; this module queues deliveries
+Sending itself is `marketing.email.sending`; this module queues deliveries
 and records what happens to them afterwards (opens, clicks, unsubscribes, the ESP's
 reports).
 """

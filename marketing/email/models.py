@@ -61,7 +61,7 @@ class DeliveryStatus(models.TextChoices):
 
 class EmailDelivery(models.Model):
     """One email to one address: what, why, and what happened to it. Created by
-    `marketing.services.email.queue_email`, sent by the `email.send` job."""
+    `marketing.email.services.queue_email`, sent by the `email.send` job."""
 
     to_email = models.EmailField(max_length=254, db_index=True)
     customer = models.ForeignKey(
