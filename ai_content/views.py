@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from drf_spectacular.utils import extend_schema
@@ -99,74 +100,79 @@ def _total(generations: list[AIGeneration]) -> tuple[int, Decimal | None]:
     return sum(g.tokens_used for g in generations), cost
 
 
-class GenerateContentView(APIView):
+class AIActionView(APIView):
+    """An AI action: the body validated by `input_class` (400 naming each bad field),
+    `perform` called with the service's errors turned into answers (402, 503, 504...),
+    the result shaped by `output_class` and answered with `success_status`."""
+
+    required_scope = Scope.AI
+    input_class: type
+    output_class: type
+    success_status = status.HTTP_201_CREATED
+
+    def perform(self, data: dict[str, Any]) -> Any:
+        raise NotImplementedError
+
+    def shape(self, result: Any) -> dict[str, Any]:
+        return self.output_class(result).data
+
+    def post(self, request: Request) -> Response:
+        data = _input(self.input_class, request)
+        with api_errors():
+            result = self.perform(data)
+        return Response(self.shape(result), status=self.success_status)
+
+
+@extend_schema(request=serializers.GenerateContentSerializer,
+               responses={201: serializers.GenerationResultSerializer})  # fmt: skip
+class GenerateContentView(AIActionView):
     """Generate content from a template or a custom prompt (the seed's
     GenerateContentRequest / GenerateContentResponse)."""
 
-    required_scope = Scope.AI
+    input_class = serializers.GenerateContentSerializer
+    output_class = serializers.GenerationResultSerializer
 
-    @extend_schema(
-        request=serializers.GenerateContentSerializer,
-        responses={201: serializers.GenerationResultSerializer},
-    )
-    def post(self, request: Request) -> Response:
-        data = _input(serializers.GenerateContentSerializer, request)
-        with api_errors():
-            (generation,) = services.generate(_request(data))
-        body = serializers.GenerationResultSerializer(generation).data
-        return Response(body, status=status.HTTP_201_CREATED)
+    def perform(self, data: dict[str, Any]) -> AIGeneration:
+        (generation,) = services.generate(_request(data))
+        return generation
 
 
-class GenerateVariationsView(APIView):
+@extend_schema(request=serializers.VariationsSerializer,
+               responses={201: serializers.VariationsResultSerializer})  # fmt: skip
+class GenerateVariationsView(AIActionView):
     """`count` variations (1-10) in one provider call, each scored."""
 
-    required_scope = Scope.AI
+    input_class = serializers.VariationsSerializer
+    output_class = serializers.VariationsResultSerializer
 
-    @extend_schema(
-        request=serializers.VariationsSerializer,
-        responses={201: serializers.VariationsResultSerializer},
-    )
-    def post(self, request: Request) -> Response:
-        data = _input(serializers.VariationsSerializer, request)
-        with api_errors():
-            generations = services.generate(
-                _request(data), count=data["count"], operation="variation"
-            )
+    def perform(self, data: dict[str, Any]) -> dict[str, Any]:
+        generations = services.generate(_request(data), count=data["count"], operation="variation")
         tokens, cost = _total(generations)
-        body = serializers.VariationsResultSerializer(
-            {"variations": generations, "tokens_used": tokens, "cost": cost}
-        ).data
-        return Response(body, status=status.HTTP_201_CREATED)
+        return {"variations": generations, "tokens_used": tokens, "cost": cost}
 
 
-class OptimizeView(APIView):
+@extend_schema(request=serializers.OptimizeSerializer,
+               responses={201: serializers.OptimizeResultSerializer})  # fmt: skip
+class OptimizeView(AIActionView):
     """Rewrite content for a goal; the quality score before and after."""
 
-    required_scope = Scope.AI
+    input_class = serializers.OptimizeSerializer
+    output_class = serializers.OptimizeResultSerializer
 
-    @extend_schema(
-        request=serializers.OptimizeSerializer,
-        responses={201: serializers.OptimizeResultSerializer},
-    )
-    def post(self, request: Request) -> Response:
-        data = _input(serializers.OptimizeSerializer, request)
-        with api_errors():
-            result = services.optimise(
-                content=data["content"], goal=data["goal"], category=data["category"],
-                model=data.get("model"),
-            )  # fmt: skip
+    def perform(self, data: dict[str, Any]) -> dict[str, Any]:
+        result = services.optimise(
+            content=data["content"], goal=data["goal"], category=data["category"],
+            model=data.get("model"),
+        )  # fmt: skip
         generation = result.generation
-        body = serializers.OptimizeResultSerializer(
-            {
-                "content": generation.content,
-                "before": result.before,
-                "after": result.after,
-                "generation_id": generation.pk,
-                "tokens_used": generation.tokens_used,
-                "cost": generation.cost,
-            }
-        ).data
-        return Response(body, status=status.HTTP_201_CREATED)
+        return {
+            "content": generation.content,
+            "before": result.before,
+            "after": result.after,
+            "generation_id": generation.pk,
+            "tokens_used": generation.tokens_used,
+            "cost": generation.cost,
+        }
 
 
 class PromptViewSet(
@@ -231,19 +237,23 @@ class GenerationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         return Response(serializers.GenerationSerializer(generation).data)
 
 
-class GenerateImageView(APIView):
+@extend_schema(request=serializers.GenerateImageSerializer,
+               responses={201: serializers.ImageSerializer})  # fmt: skip
+class GenerateImageView(AIActionView):
     """One image from the images API: stored, priced, and queued for `image.process`."""
 
-    required_scope = Scope.AI
+    input_class = serializers.GenerateImageSerializer
+    output_class = serializers.ImageSerializer
 
-    @extend_schema(request=serializers.GenerateImageSerializer,
-                   responses={201: serializers.ImageSerializer})  # fmt: skip
-    def post(self, request: Request) -> Response:
-        data = _input(serializers.GenerateImageSerializer, request)
-        with api_errors():
-            asset, job = services.generate_image(**data)
-        body = {**serializers.ImageSerializer(asset).data, "process_job_id": str(job.id)}
-        return Response(body, status=status.HTTP_201_CREATED)
+    def perform(self, data: dict[str, Any]) -> tuple[ImageAsset, Any]:
+        return services.generate_image(**data)
+
+    def shape(self, result: tuple[ImageAsset, Any]) -> dict[str, Any]:
+        return _image_body(*result)
+
+
+def _image_body(asset: ImageAsset, job: Any) -> dict[str, Any]:
+    return {**serializers.ImageSerializer(asset).data, "process_job_id": str(job.id)}
 
 
 class ImageViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -270,5 +280,4 @@ class ImageViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
             )
         except BadImage as exc:
             raise exceptions.ValidationError({"file": str(exc)}) from None
-        body = {**serializers.ImageSerializer(asset).data, "process_job_id": str(job.id)}
-        return Response(body, status=status.HTTP_202_ACCEPTED)
+        return Response(_image_body(asset, job), status=status.HTTP_202_ACCEPTED)

@@ -6,11 +6,14 @@
 Makes its own database (`<name>_bench_events`), then measures the same kind of events
 (a realistic mix over 5,000 users, 1,000 per batch) three ways:
 - HTTP: `POST /api/analytics/events/batch` against gunicorn with 2 worker processes,
-  from 4 client threads, bodies encoded before timing: validation, dedup, insert and the
-  customer-stats listener, as in production;
+  from 4 client threads, bodies encoded before timing: validation, dedup, insert and
+  the bus delivery job queued in the same transaction, as in production;
+- delivery: those events handed to every bus consumer (customer stats, workflow
+  triggers) by 2 worker processes draining the `bus.deliver` jobs: the rate at which
+  workers keep up with ingestion;
 - service: `analytics.services.record_events` in this process (same work, no HTTP);
 - baseline: PostgreSQL `COPY` of the same rows into the same table (no validation, no
-  dedup, no listener): the fastest way rows get in.
+  dedup, no delivery job): the fastest way rows get in.
 and prints events/s for each and their ratio to COPY. Not a test: figures vary.
 """
 
@@ -133,6 +136,37 @@ def start_gunicorn(port: int) -> subprocess.Popen:
     raise SystemExit("gunicorn did not start")
 
 
+def drain() -> None:
+    import django
+
+    django.setup()
+    from jobs.runner import run_until_idle
+
+    for _ in run_until_idle():
+        pass
+
+
+def deliver_all(processes: int) -> float:
+    """Drain the queued bus deliveries with `processes` processes; returns the seconds
+    from the first claim to the last completion."""
+    from django.db.models import Max, Min
+
+    from jobs.models import Job
+
+    workers = [
+        subprocess.Popen([sys.executable, "-m", "bench.ingest", "--drain"], cwd=ROOT)
+        for _ in range(processes)
+    ]
+    for worker in workers:
+        worker.wait()
+    span = Job.objects.filter(job_type="bus.deliver").aggregate(
+        a=Min("started_at"), b=Max("completed_at")
+    )
+    if Job.objects.filter(job_type="bus.deliver").exclude(status="completed").exists():
+        raise SystemExit("some deliveries did not complete")
+    return (span["b"] - span["a"]).total_seconds()
+
+
 def copy_rows(events: list[dict[str, Any]]) -> float:
     from django.db import connection
 
@@ -159,7 +193,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=200_000, help="events per method")
     parser.add_argument("--threads", type=int, default=4, help="HTTP client threads")
+    parser.add_argument("--drain", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.drain:
+        drain()
+        return
     count = args.events - args.events % BATCH
     fresh_postgres("bench_events")
 
@@ -189,6 +227,8 @@ def main() -> None:
         server.terminate()
         server.wait()
     http_rate = (count - 4 * BATCH) / http_elapsed
+    delivery_rate = count / deliver_all(2)
+    customers = Customer.objects.count()
 
     service_events = make_events(count, "svc", 2)
     started = time.perf_counter()
@@ -202,8 +242,9 @@ def main() -> None:
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM analytics_events")
         stored = cursor.fetchone()[0]
-    print(f"stored {stored:,} events; {Customer.objects.count():,} customers kept up to date")
+    print(f"stored {stored:,} events; {customers:,} customers kept up to date by the bus")
     print(f"HTTP batch endpoint (2 gunicorn workers): {http_rate:10,.0f} events/s")
+    print(f"delivered to consumers (2 processes):     {delivery_rate:10,.0f} events/s")
     print(f"service record_events (in process):      {service_rate:10,.0f} events/s")
     print(f"PostgreSQL COPY baseline:                 {copy_rate:10,.0f} events/s")
     print(f"ratio HTTP / COPY:    {http_rate / copy_rate:.2f}")

@@ -6,11 +6,12 @@ import django_filters
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from benchbarrier.api.errors import Conflict
+from benchbarrier.api.filters import time_range
+from benchbarrier.api.pagination import cursor_pages
 from benchbarrier.models import Scope
 from benchbarrier.services.audit import Actor
 from jobs import services
@@ -21,19 +22,11 @@ from jobs.serializers import BulkCreateJobsSerializer, CreateJobSerializer, JobS
 class JobFilter(django_filters.FilterSet):
     status = django_filters.MultipleChoiceFilter(choices=JobStatus.choices)
     job_type = django_filters.CharFilter()
-    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    created_after, created_before = time_range("created_at", "jobs created")
 
     class Meta:
         model = Job
         fields: list[str] = []
-
-
-class JobPagination(CursorPagination):
-    ordering = "-created_at"
-    page_size = 50
-    page_size_query_param = "page_size"  # pageSize on the wire (CamelCaseMiddleWare)
-    max_page_size = 500
 
 
 class JobViewSet(
@@ -48,7 +41,7 @@ class JobViewSet(
     queryset = Job.objects.all()
     serializer_class = JobSerializer
     filterset_class = JobFilter
-    pagination_class = JobPagination
+    pagination_class = cursor_pages("-created_at")
     search_fields: list[str] = []
     ordering_fields: list[str] = []
 

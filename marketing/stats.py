@@ -184,6 +184,7 @@ def _upsert(rows: dict[str, _Row]) -> None:
         constants=defaults,
         on_conflict=f"ON CONFLICT (external_id) DO UPDATE SET {', '.join(updates)}",
         order_by="external_id",
+        staged=len(values) > 100,  # a few users go as plain VALUES, no COPY round trips
     )
 
 

@@ -10,6 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from benchbarrier.api.errors import Conflict
+from benchbarrier.api.filters import time_range
 from benchbarrier.models import Scope
 from benchbarrier.rules import describe_rules
 from benchbarrier.services.audit import Actor
@@ -24,8 +25,7 @@ class CustomerFilter(django_filters.FilterSet):
     sms_opt_in = django_filters.BooleanFilter()
     has_ordered = django_filters.BooleanFilter(method="filter_has_ordered")
     min_total_spent = django_filters.NumberFilter(field_name="total_spent", lookup_expr="gte")
-    seen_after = django_filters.IsoDateTimeFilter(field_name="last_seen", lookup_expr="gte")
-    seen_before = django_filters.IsoDateTimeFilter(field_name="last_seen", lookup_expr="lt")
+    seen_after, seen_before = time_range("last_seen", "customers last seen")
     segment = django_filters.NumberFilter(field_name="segment_memberships__segment")
     external_id = django_filters.CharFilter()
     email = django_filters.CharFilter(lookup_expr="iexact")

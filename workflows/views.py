@@ -7,7 +7,6 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
-from rest_framework.pagination import CursorPagination
 from rest_framework.parsers import BaseParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -15,6 +14,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from benchbarrier.api.errors import Conflict, error_body
+from benchbarrier.api.filters import time_range
+from benchbarrier.api.pagination import cursor_pages
 from benchbarrier.models import Scope
 from benchbarrier.services.audit import Actor
 from workflows import hooks, serializers, services
@@ -129,19 +130,11 @@ class ExecutionFilter(django_filters.FilterSet):
     workflow = django_filters.NumberFilter()
     status = django_filters.MultipleChoiceFilter(choices=ExecutionStatus.choices)
     customer = django_filters.CharFilter(field_name="user_id", help_text="The site user id.")
-    started_after = django_filters.IsoDateTimeFilter(field_name="started_at", lookup_expr="gte")
-    started_before = django_filters.IsoDateTimeFilter(field_name="started_at", lookup_expr="lt")
+    started_after, started_before = time_range("started_at", "runs started")
 
     class Meta:
         model = WorkflowExecution
         fields: list[str] = []
-
-
-class ExecutionPagination(CursorPagination):
-    ordering = "-started_at"
-    page_size = 50
-    page_size_query_param = "page_size"
-    max_page_size = 500
 
 
 class ExecutionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -150,7 +143,7 @@ class ExecutionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     required_scope = Scope.AUTOMATION
     queryset = WorkflowExecution.objects.select_related("workflow")
     filterset_class = ExecutionFilter
-    pagination_class = ExecutionPagination
+    pagination_class = cursor_pages("-started_at")
     search_fields: list[str] = []
     ordering_fields: list[str] = []
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import django_filters
 from rest_framework import serializers, viewsets
 
+from benchbarrier.api.filters import time_range
+from benchbarrier.api.pagination import cursor_pages
 from benchbarrier.models import ActorType, AuditLogEntry, Scope
 
 
@@ -41,8 +43,7 @@ class AuditLogFilter(django_filters.FilterSet):
     actor_type = django_filters.ChoiceFilter(choices=ActorType.choices)
     target_id = django_filters.CharFilter()
     request_id = django_filters.CharFilter()
-    since = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    until = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    since, until = time_range("created_at", "entries made")
 
     class Meta:
         model = AuditLogEntry
@@ -54,5 +55,5 @@ class AuditLogViewSet(viewsets.ReadOnlyModelViewSet):
     queryset = AuditLogEntry.objects.select_related("target_type")
     serializer_class = AuditLogEntrySerializer
     filterset_class = AuditLogFilter
+    pagination_class = cursor_pages("-created_at")
     search_fields = ["action", "actor_label", "target_repr"]
-    ordering_fields = ["created_at"]

@@ -90,3 +90,24 @@ def test_wrong_method_is_405_in_the_same_format(admin_client):
     response = admin_client.delete("/api/keys")
     assert response.status_code == 405
     assert response.json()["code"] == "method_not_allowed"
+
+
+@pytest.mark.parametrize(
+    ("scope", "path", "parameter"),
+    [
+        ("automation", "/api/automation/jobs", "createdAfter"),
+        ("automation", "/api/automation/executions", "startedBefore"),
+        ("marketing", "/api/marketing/customers", "seenAfter"),
+        ("admin", "/api/audit-log", "since"),
+    ],
+)
+def test_a_time_filter_with_an_offset_postgresql_cannot_store_is_400(
+    key_client, scope, path, parameter
+):
+    client = key_client(scope)
+    response = client.get(path, {parameter: "2026-11-24T12:00:00-18:07"})
+    assert response.status_code == 400, response.content
+    assert error_fields(response) == {parameter: "invalid"}
+    assert "UTC offset out of range" in response.json()["message"]
+    assert client.get(path, {parameter: "2026-11-24T12:00:00-15:59"}).status_code == 200
+    assert client.get(path, {parameter: "not a time"}).status_code == 400
