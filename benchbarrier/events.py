@@ -66,6 +66,7 @@ class Consumer:
     func: ConsumerFunc
     events: frozenset[str] | None = None  # the event names it wants; None: every event
     description: str = ""
+    order: int = 100  # lower first: what others rely on (customers exist) goes early
 
     def wants(self, event_name: str) -> bool:
         return self.events is None or event_name in self.events
@@ -75,9 +76,10 @@ _consumers: dict[str, Consumer] = {}
 
 
 def consumer(
-    name: str, *, events: Iterable[str] | None = None, description: str = ""
+    name: str, *, events: Iterable[str] | None = None, description: str = "", order: int = 100
 ) -> Callable[[ConsumerFunc], ConsumerFunc]:
-    """Register `func` as the consumer `name` (of `events` only, when given)."""
+    """Register `func` as the consumer `name` (of `events` only, when given). Consumers
+    run on each batch by `order`, lowest first, each in its own transaction."""
 
     def register(func: ConsumerFunc) -> ConsumerFunc:
         existing = _consumers.get(name)
@@ -88,6 +90,7 @@ def consumer(
             func,
             frozenset(events) if events is not None else None,
             description or (func.__doc__ or "").strip().split("\n")[0],
+            order,
         )
         return func
 
@@ -100,8 +103,8 @@ def unregister(name: str) -> None:
 
 
 def consumers() -> list[Consumer]:
-    """The registered consumers, in registration order."""
-    return list(_consumers.values())
+    """The registered consumers, by `order` (then registration order)."""
+    return sorted(_consumers.values(), key=lambda c: c.order)
 
 
 def anyone_wants(event_names: Iterable[str]) -> bool:

@@ -232,6 +232,13 @@ CELERY_BEAT_SCHEDULE["marketing.refresh_segments"] = {
     "schedule": SEGMENTS_REFRESH_MINUTES * 60.0,
 }
 
+# --- Discount codes -----------------------------------------------------------------------
+# Generated codes (when a workflow names no pool): prefix + 8 random characters, this
+# percentage off, valid this long.
+DISCOUNT_CODE_PREFIX = env_str("DISCOUNT_CODE_PREFIX", "BB")
+DISCOUNT_PERCENT_OFF = env_int("DISCOUNT_PERCENT_OFF", 10)
+DISCOUNT_EXPIRES_IN = env_str("DISCOUNT_EXPIRES_IN", "7d")
+
 # --- Workflows --------------------------------------------------------------------------
 # Outbound webhook steps: requests are signed with this secret (X-Signature: sha256=...),
 # and hosts on private or loopback addresses are refused unless listed here.
@@ -384,6 +391,7 @@ JSON_CAMEL_CASE = {
             "waiting_for",
             "checks",
             "variables",
+            "settings",
         )
     },
 }

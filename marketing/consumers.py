@@ -4,9 +4,22 @@ from __future__ import annotations
 
 from benchbarrier.events import BusEvent, consumer
 from marketing import stats
+from marketing.services import discounts
 
 
-@consumer("marketing.customer_stats")
+@consumer("marketing.customer_stats", order=10)  # before triggers: runs find their customer
 def update_customer_stats(events: list[BusEvent]) -> None:
     """Customer stats (orders, spend, views, email engagement, first/last seen)."""
     stats.apply_events(events)
+
+
+@consumer("marketing.discount_codes_used", events={"order.completed"})
+def mark_discount_codes_used(events: list[BusEvent]) -> None:
+    """Discount codes an order names (`discountCode`, `discountCodes`) are marked used."""
+    discounts.mark_used(
+        [
+            (discounts.codes_of_order(e.properties), str(e.properties.get("orderId", "")),
+             e.timestamp)
+            for e in events
+        ]
+    )  # fmt: skip

@@ -1,6 +1,15 @@
 """What marketing gives the workflow engine: the `sendEmail` and `updateCustomer` steps,
-the named checks `cart.stillAbandoned` and `user.hasOrdered`, and the rule language
-(rules about the run's customer and `trigger.<key>`) for conditions."""
+the named checks `cart.stillAbandoned` and `user.hasOrdered`, the rule language
+(rules about the run's customer and `trigger.<key>`) for conditions, the `discount`
+setting, and how to tell whether a run's user is a known customer.
+
+`sendEmail.variables` takes three forms:
+- a list of dotted paths, as the seed writes it (`["cart.items", "cart.total"]`,
+  `["discount.code"]`): each path's value from the run, under the same path;
+- an object whose values may refer to the run (`{"cart": "{{ trigger }}"}`);
+- nothing: the template gets the variables it declares, read from the run the same way
+  (the seed's `first-order-discount` email gets its discount code so).
+"""
 
 from __future__ import annotations
 
@@ -9,49 +18,51 @@ from typing import Any
 
 from analytics.models import Event
 from benchbarrier.rules import RuleError, evaluate
-from marketing.email.services import queue_email
+from marketing.email.services import EmailTemplateUnknown, queue_email
 from marketing.models import Customer, EmailTemplate
 from marketing.rules import RunContext, parse_run_rules
+from marketing.run_values import customer_of, resolved, values_for
+from marketing.services.discounts import setting_errors
 from workflows.registry import (
+    DefinitionScope,
     Errors,
+    StepFailed,
     StepResult,
     StepRun,
     allowed_keys,
     check,
     delay_of,
-    resolve_values,
+    namespace_problem,
+    reference_errors,
     rule_language,
     step_type,
+    subject_lookup,
+    workflow_setting,
 )
 
-
-def customer_of(run: StepRun) -> Customer | None:
-    """The run's customer (by the site's user id), loaded for the whole batch of runs
-    being advanced in one query."""
-    user_id = run.context.get("userId")
-    if not user_id:
-        return None
-    customers = run.batch.load("marketing.customers", _customers_of)
-    if user_id not in customers:  # a run outside the batch (a simulation)
-        customers[user_id] = Customer.objects.filter(external_id=user_id).first()
-    return customers[user_id]
+SEND_EMAIL_KEYS = {"template", "variables", "delay", "to", "discount"}
 
 
-def _customers_of(executions: list[Any]) -> dict[str, Customer | None]:
-    users = {e.context.get("userId") for e in executions} - {None, ""}
-    found = {c.external_id: c for c in Customer.objects.filter(external_id__in=users)}
-    return {user: found.get(user) for user in users}
-
-
-def _validate_send_email(step: dict[str, Any], path: str) -> Errors:
-    errors = allowed_keys(step, path, {"template", "variables", "delay", "to"})
-    template = step.get("template")
-    if not isinstance(template, str) or not EmailTemplate.objects.filter(slug=template).exists():
-        errors.append((f"{path}.template", f'unknown template "{template}"'))
-    if not isinstance(step.get("variables", {}), dict):
-        errors.append((f"{path}.variables", "must be an object"))
-    delay = step.get("delay", "immediate")
-    if delay != "immediate":
+def _validate_send_email(step: dict[str, Any], path: str, scope: DefinitionScope) -> Errors:
+    errors = allowed_keys(step, path, SEND_EMAIL_KEYS)
+    slug = step.get("template")
+    template = EmailTemplate.objects.filter(slug=slug).first() if isinstance(slug, str) else None
+    if template is None:
+        errors.append((f"{path}.template", f'unknown template "{slug}"'))
+    variables = step.get("variables")
+    if isinstance(variables, list):
+        errors += _path_list_errors(variables, f"{path}.variables", scope, template)
+    elif isinstance(variables, dict):
+        errors += reference_errors(variables, f"{path}.variables", scope)
+    elif variables is not None:
+        errors.append((f"{path}.variables", 'a list of paths like ["cart.items"] or an object'))
+    elif template is not None:
+        for name in template.variables:
+            if problem := namespace_problem(name, scope):
+                errors.append((f"{path}.template", f'the template needs "{name}": {problem}'))
+    if "discount" in step:
+        errors += setting_errors(step["discount"], f"{path}.discount")
+    if step.get("delay", "immediate") != "immediate":
         try:
             delay_of(step)
         except (ValueError, TypeError):
@@ -59,42 +70,81 @@ def _validate_send_email(step: dict[str, Any], path: str) -> Errors:
     return errors
 
 
-@step_type("sendEmail", validate=_validate_send_email)
-def send_email(run: StepRun) -> StepResult:
-    """Queue an email to the execution's customer (once per execution and step)."""
-    customer = customer_of(run)
-    variables = resolve_values(run.step.get("variables", {}), run.context)
-    to = run.step.get("to") or None
-    if customer is None and to is None:
-        raise ValueError(f'no customer with site user id "{run.context.get("userId")}" to email')
-    delay = delay_of(run.step)
-    delivery = queue_email(
-        template=run.step["template"],
-        variables=variables,
-        customer=customer,
-        to=to,
-        source=f"workflow {run.execution.workflow_id} / execution {run.execution.pk} / {run.path}",
-        idempotency_key=run.idempotency_key,
-        send_after=run.now + delay if delay else None,
-    )
-    return StepResult(output={"deliveryId": delivery.pk, "to": delivery.to_email})
-
-
-def _validate_update_customer(step: dict[str, Any], path: str) -> Errors:
-    errors = allowed_keys(step, path, {"traits"})
-    if not isinstance(step.get("traits"), dict) or not step["traits"]:
-        errors.append((f"{path}.traits", 'traits to set, like {"segment": "vip"}'))
+def _path_list_errors(
+    paths: list[Any], path: str, scope: DefinitionScope, template: EmailTemplate | None
+) -> Errors:
+    errors: Errors = []
+    for index, item in enumerate(paths):
+        if not isinstance(item, str) or not item or " " in item:
+            errors.append((f"{path}[{index}]", 'a dotted path like "cart.items"'))
+        elif problem := namespace_problem(item, scope):
+            errors.append((f"{path}[{index}]", f'"{item}": {problem}'))
+    if template is not None and not errors:
+        given = set(paths)
+        for needed in template.variables:
+            if needed not in given and not any(needed.startswith(f"{p}.") for p in given):
+                errors.append((path, f'template "{template.slug}" needs "{needed}"; add it'))
     return errors
 
 
-@step_type("updateCustomer", validate=_validate_update_customer)
+def _email_variables(run: StepRun, slug: str) -> dict[str, Any]:
+    variables = run.step.get("variables")
+    if isinstance(variables, dict):
+        return resolved(run, variables)
+    if isinstance(variables, list):
+        return values_for(run, variables, where=f"{run.path}.variables[{{index}}]")
+    template = EmailTemplate.objects.filter(slug=slug).first()
+    if template is None:
+        raise StepFailed(f'{run.path}.template: unknown template "{slug}"')
+    return values_for(run, list(template.variables), where=f'template "{slug}" variable {{index}}')
+
+
+@step_type(
+    "sendEmail",
+    validate=_validate_send_email,
+    needs_subject=lambda step: not step.get("to"),
+)
+def send_email(run: StepRun) -> StepResult:
+    """Queue an email to the execution's customer (once per execution and step)."""
+    customer = customer_of(run)
+    to = run.step.get("to") or None
+    if to is None and (customer is None or not customer.email):
+        user = run.context.get("userId")
+        reason = "has no email address" if customer else "does not exist"
+        raise StepFailed(f'{run.path}: the customer with site user id "{user}" {reason}')
+    variables = _email_variables(run, run.step["template"])
+    delay = delay_of(run.step)
+    try:
+        delivery = queue_email(
+            template=run.step["template"],
+            variables=variables,
+            customer=customer,
+            to=to,
+            source=f"workflow {run.execution.workflow_id} / execution {run.execution.pk} / "
+            f"{run.path}",
+            idempotency_key=run.idempotency_key,
+            send_after=run.now + delay if delay else None,
+        )
+    except EmailTemplateUnknown as exc:
+        raise StepFailed(f"{run.path}.template: {exc}") from None
+    return StepResult(output={"deliveryId": delivery.pk, "to": delivery.to_email})
+
+
+def _validate_update_customer(step: dict[str, Any], path: str, scope: DefinitionScope) -> Errors:
+    errors = allowed_keys(step, path, {"traits"})
+    if not isinstance(step.get("traits"), dict) or not step["traits"]:
+        errors.append((f"{path}.traits", 'traits to set, like {"segment": "vip"}'))
+    return errors + reference_errors(step.get("traits", {}), f"{path}.traits", scope)
+
+
+@step_type("updateCustomer", validate=_validate_update_customer, needs_subject=lambda step: True)
 def update_customer(run: StepRun) -> StepResult:
     """Set traits on the execution's customer (null removes one)."""
     customer = customer_of(run)
     if customer is None:
-        raise ValueError(f'no customer with site user id "{run.context.get("userId")}"')
+        raise StepFailed(f'no customer with site user id "{run.context.get("userId")}"')
     traits = dict(customer.traits)
-    for key, value in resolve_values(run.step["traits"], run.context).items():
+    for key, value in resolved(run, run.step["traits"]).items():
         if value is None:
             traits.pop(key, None)
         else:
@@ -131,9 +181,16 @@ def _validate_rules(rules: Any, path: str) -> Errors:
 
 
 def _evaluate_rules(rules: Any, run: StepRun) -> bool:
-    return evaluate(
-        parse_run_rules(rules).lower(run.now), RunContext(customer_of(run), run.context)
+    ruleset = parse_run_rules(rules).lower(run.now)
+    return evaluate(ruleset, RunContext(customer_of(run), run.context))
+
+
+def _known_customers(user_ids: set[str]) -> set[str]:
+    return set(
+        Customer.objects.filter(external_id__in=user_ids).values_list("external_id", flat=True)
     )
 
 
 rule_language(validate=_validate_rules, evaluate=_evaluate_rules)
+workflow_setting("discount", validate=setting_errors, provides_namespace=True)
+subject_lookup(_known_customers)

@@ -171,3 +171,15 @@ def key_client(issue_key: Callable[..., IssuedKey]) -> Callable[..., APIClient]:
         return client
 
     return make
+
+
+@pytest.fixture
+def email_at_noon(settings):
+    """anymail's test backend with an empty outbox, and the clock at noon."""
+    from django.core import mail
+
+    from tests.workflows.helpers import NOON
+
+    settings.EMAIL_BACKEND = "anymail.backends.test.EmailBackend"
+    mail.outbox = []
+    clock.advance(NOON - clock.now())

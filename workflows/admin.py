@@ -36,6 +36,7 @@ _FIELD_OF_PATH = {
     "triggerType": "trigger_type",
     "exitEvents": "exit_events",
     "reentryPeriod": "reentry_period",
+    "settings": "settings",
 }
 MONO = {"style": "font-family:monospace", "cols": 90}
 
@@ -64,6 +65,13 @@ class WorkflowForm(forms.ModelForm):
         widget=forms.Textarea(attrs={**MONO, "rows": 4}),
         help_text='[{"event": "order.completed", "match": ["cartId"]}]',
     )
+    settings = PrettyJSON(
+        required=False,
+        widget=forms.Textarea(attrs={**MONO, "rows": 4}),
+        help_text='Where discount codes come from: {"discount": {"pool": "Winter codes"}}, or '
+        'generated: {"discount": {"percentOff": 15, "expiresIn": "7d", "prefix": "CART"}}. '
+        "Empty: generated, 10% off for 7 days.",
+    )
 
     class Meta:
         model = Workflow
@@ -73,6 +81,7 @@ class WorkflowForm(forms.ModelForm):
         data = super().clean()
         data["trigger_config"] = data.get("trigger_config") or {}
         data["exit_events"] = data.get("exit_events") or []
+        data["settings"] = data.get("settings") or {}
         if any(self.has_error(name) for name in DEFINITION_FIELDS):
             return data
         try:
@@ -97,6 +106,7 @@ class WorkflowAdmin(admin.ModelAdmin):
         ("Trigger", {"fields": ["trigger_type", "trigger_config", "hook"]}),
         ("Steps", {"fields": ["tree", "steps"]}),
         ("Ending and re-entry", {"fields": ["exit_events", "reentry", "reentry_period"]}),
+        ("Settings", {"fields": ["settings"]}),
         ("Runs", {"fields": ["runs"]}),
     ]
     actions = ["pause", "resume", "run_now"]
@@ -186,9 +196,18 @@ class WorkflowAdmin(admin.ModelAdmin):
     @admin.action(description="Run now (with an empty context)")
     def run_now(self, request: HttpRequest, queryset: QuerySet[Workflow]) -> None:
         for workflow in queryset:
-            run = services.start_execution(
-                workflow, context={}, actor=Actor.from_request(request), request=request
-            )
+            try:
+                run = services.start_execution(
+                    workflow, context={}, actor=Actor.from_request(request), request=request
+                )
+            except services.StartRefused as exc:
+                self.message_user(
+                    request,
+                    f"{workflow.name}: not started: {exc}. Start it from the API with a "
+                    "userId, or try it with Simulate.",
+                    messages.WARNING,
+                )
+                continue
             if run is None:
                 self.message_user(
                     request, f"{workflow.name}: not started (paused).", messages.WARNING

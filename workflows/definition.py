@@ -9,7 +9,15 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django_celery_beat.validators import crontab_validator
 
-from workflows.registry import Errors, duration_errors, get_step, step_names
+from workflows.registry import (
+    DefinitionScope,
+    Errors,
+    duration_errors,
+    get_step,
+    scope_for,
+    step_names,
+    validate_setting,
+)
 
 EVENT_NAME = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$")
 MAX_STEPS = 200
@@ -29,14 +37,21 @@ def validate_definition(
     exit_events: Any = (),
     reentry: str = "one_at_a_time",
     reentry_period: str = "",
+    settings: Any = None,
 ) -> None:
     """Raises DefinitionError listing every problem."""
     errors: Errors = []
     errors += _trigger(trigger_type, trigger_config)
+    errors += _settings(settings)
+    scope = scope_for(trigger_type, trigger_config, settings)
     if not isinstance(steps, list) or not steps:
         errors.append(("steps", "needs at least one step"))
     else:
-        errors += validate_steps(steps, "steps")
+        errors += validate_steps(steps, "steps", scope)
+        needy = step_needing_subject(steps) if trigger_type == "schedule" else None
+        if needy:
+            errors.append((needy.split(" ")[0], "a scheduled run is about no customer: give "
+                           '"to" or start it from an event'))  # fmt: skip
         if _count(steps) > MAX_STEPS:
             errors.append(("steps", f"at most {MAX_STEPS} steps in all"))
     errors += _exit_events(exit_events)
@@ -46,7 +61,18 @@ def validate_definition(
         raise DefinitionError(errors)
 
 
-def validate_steps(steps: list[Any], path: str) -> Errors:
+def _settings(settings: Any) -> Errors:
+    if settings is None:
+        return []
+    if not isinstance(settings, dict):
+        return [("settings", 'an object like {"discount": {"pool": "Winter codes"}}')]
+    errors: Errors = []
+    for name, value in settings.items():
+        errors += validate_setting(name, value, f"settings.{name}")
+    return errors
+
+
+def validate_steps(steps: list[Any], path: str, scope: DefinitionScope) -> Errors:
     errors: Errors = []
     for index, step in enumerate(steps):
         here = f"{path}[{index}]"
@@ -63,13 +89,13 @@ def validate_steps(steps: list[Any], path: str) -> Errors:
                 )
             )
             continue
-        errors += step_type.validate(step, here)
+        errors += step_type.validate(step, here, scope)
         for branch in step_type.branches:
             inner = step.get(branch, [])
             if not isinstance(inner, list):
                 errors.append((f"{here}.{branch}", "must be a list of steps"))
             elif inner:
-                errors += validate_steps(inner, f"{here}.{branch}")
+                errors += validate_steps(inner, f"{here}.{branch}", scope)
     return errors
 
 
@@ -132,3 +158,19 @@ def _count(steps: list[Any]) -> int:
                 if isinstance(value, list) and value and isinstance(value[0], dict):
                     total += _count(value)
     return total
+
+
+def step_needing_subject(steps: Any, path: str = "steps") -> str | None:
+    """The path (and type) of the first step that needs the run's customer, or None."""
+    for index, step in enumerate(steps if isinstance(steps, list) else []):
+        kind = get_step(step.get("type", "")) if isinstance(step, dict) else None
+        if kind is None:
+            continue
+        here = f"{path}[{index}]"
+        if kind.needs_subject(step):
+            return f"{here} ({kind.name})"
+        for branch in kind.branches:
+            found = step_needing_subject(step.get(branch, []), f"{here}.{branch}")
+            if found:
+                return found
+    return None

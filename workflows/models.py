@@ -42,6 +42,12 @@ class Workflow(models.Model):
         max_length=20, choices=Reentry.choices, default=Reentry.ONE_AT_A_TIME
     )
     reentry_period = models.CharField(max_length=10, blank=True, help_text='e.g. "30d"')
+    settings = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text='Workflow-wide settings steps read, e.g. {"discount": {"pool": "Winter"}} '
+        'or {"discount": {"percentOff": 15, "expiresIn": "7d"}}.',
+    )
     is_paused = models.BooleanField(default=False)
     webhook_token = models.CharField(max_length=64, unique=True, default=_token, editable=False)
     webhook_secret = models.CharField(max_length=64, default=_token, editable=False)
@@ -93,6 +99,10 @@ class WorkflowExecution(models.Model):
     context = models.JSONField(default=dict, blank=True)
     user_id = models.CharField(max_length=255, blank=True)
     trigger_event_id = models.BigIntegerField(null=True, blank=True)
+    # NULL, not "": most runs have none. Unique per workflow (Meta.constraints).
+    idempotency_key = models.CharField(  # noqa: DJ001
+        max_length=200, null=True, blank=True, help_text="From the API's Idempotency-Key."
+    )
     waiting_until = models.DateTimeField(null=True, blank=True)
     waiting_for = models.JSONField(default=dict, blank=True)
     advance_token = models.IntegerField(
@@ -117,7 +127,13 @@ class WorkflowExecution(models.Model):
                 fields=["workflow", "trigger_event_id"],
                 condition=models.Q(trigger_event_id__isnull=False),
                 name="executions_one_per_trigger_event",
-            )
+            ),
+            # A repeated Idempotency-Key returns the run it started.
+            models.UniqueConstraint(
+                fields=["workflow", "idempotency_key"],
+                condition=models.Q(idempotency_key__isnull=False),
+                name="executions_idempotency_key",
+            ),
         ]
 
     def __str__(self) -> str:

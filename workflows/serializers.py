@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.conf import settings
@@ -33,6 +34,11 @@ class WorkflowSerializer(base.ModelSerializer):
     steps = serializers.JSONField(help_text="The step tree; see the README.")
     exit_events = serializers.JSONField(required=False)
     reentry = serializers.ChoiceField(choices=Reentry.choices, required=False)
+    settings = serializers.JSONField(
+        required=False,
+        help_text='Workflow-wide settings steps read: {"discount": {"pool": "Winter codes"}} '
+        'or {"discount": {"percentOff": 15, "expiresIn": "7d"}} (codes for `discount.*`).',
+    )
     webhook_url = serializers.SerializerMethodField()
     execution_counts = serializers.SerializerMethodField()
 
@@ -48,6 +54,7 @@ class WorkflowSerializer(base.ModelSerializer):
             "exit_events",
             "reentry",
             "reentry_period",
+            "settings",
             "is_paused",
             "version",
             "webhook_url",
@@ -84,6 +91,7 @@ class WorkflowSerializer(base.ModelSerializer):
         fields["exit_events"] = fields["exit_events"] or []
         fields["reentry"] = fields["reentry"] or Reentry.ONE_AT_A_TIME
         fields["reentry_period"] = fields["reentry_period"] or ""
+        fields["settings"] = fields["settings"] or {}
         raise_definition_errors(fields)
         return attrs
 
@@ -97,6 +105,7 @@ class ValidateSerializer(base.Serializer):
         choices=Reentry.choices, required=False, default="one_at_a_time"
     )
     reentry_period = serializers.CharField(required=False, default="", allow_blank=True)
+    settings = serializers.JSONField(required=False, default=dict)
     name = serializers.CharField(required=False)
     description = serializers.CharField(required=False, allow_blank=True)
 
@@ -105,8 +114,20 @@ class ValidateSerializer(base.Serializer):
         return attrs
 
 
+class JSONObjectField(serializers.DictField):
+    """An object; in a query string, its JSON text (`?context={"cartId": "c1"}`)."""
+
+    def to_internal_value(self, data: Any) -> dict:
+        if isinstance(data, str):
+            try:
+                data = json.loads(data)
+            except ValueError:
+                self.fail("not_a_dict", input_type="text that is not JSON")
+        return super().to_internal_value(data)
+
+
 class ExecuteSerializer(base.Serializer):
-    context = serializers.DictField(required=False, default=dict, help_text="Becomes `trigger`.")
+    context = JSONObjectField(required=False, default=dict, help_text="Becomes `trigger`.")
     user_id = serializers.CharField(
         required=False,
         default="",

@@ -10,22 +10,34 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from benchbarrier import clock
 from benchbarrier.durations import parse_duration
 from benchbarrier.services.audit import Actor, record_audit
 from workflows import cursor as cursors
 from workflows import runs
-from workflows.definition import validate_definition
+from workflows.definition import step_needing_subject, validate_definition
 from workflows.models import ACTIVE_STATUSES, ExecutionStatus, Reentry, Workflow, WorkflowExecution
+from workflows.registry import event_namespace, known_subjects
 from workflows.runs import WorkflowStateError
 from workflows.schedules import remove_schedule, sync_schedule
 
 __all__ = [
-    "Start", "WorkflowStateError", "cancel_execution", "delete_workflow", "pause_workflow",
-    "resume_workflow", "save_workflow", "start_execution", "start_executions",
+    "Start", "StartRefused", "WorkflowStateError", "cancel_execution", "delete_workflow",
+    "pause_workflow", "resume_workflow", "run_context", "save_workflow", "start_execution",
+    "start_execution_once", "start_executions",
 ]  # fmt: skip
+
+
+class StartRefused(ValueError):
+    """A run that could never do its work (it emails its customer, and there is none);
+    `field` names the input at fault."""
+
+    def __init__(self, field: str, message: str) -> None:
+        self.field = field
+        super().__init__(message)
+
 
 DEFINITION_FIELDS = (
     "trigger_type",
@@ -34,6 +46,7 @@ DEFINITION_FIELDS = (
     "exit_events",
     "reentry",
     "reentry_period",
+    "settings",
 )
 
 
@@ -85,6 +98,36 @@ class Start:
     user_id: str
     context: dict[str, Any]
     trigger_event_id: int | None = None
+    idempotency_key: str | None = None
+
+
+def run_context(
+    workflow: Workflow, trigger: dict[str, Any], user_id: str, event_name: str = ""
+) -> dict[str, Any]:
+    """A new run's context: `trigger` (what started it), `userId`, and the trigger's
+    properties again under the event's namespace (`cart` for `cart.abandoned`), so the
+    seed's `"variables": ["cart.items"]` read them."""
+    context: dict[str, Any] = {"trigger": trigger, "userId": user_id}
+    if not event_name and workflow.trigger_type == "event":
+        event_name = str(workflow.trigger_config.get("event", ""))
+    namespace = event_namespace(event_name)
+    if namespace:
+        context[namespace] = trigger
+    return context
+
+
+def check_subject(workflow: Workflow, user_id: str) -> None:
+    """Raises StartRefused when the workflow's steps need the run's customer (an email
+    without `to`, a profile update) and the site user id names none."""
+    needy = step_needing_subject(workflow.steps)
+    if needy is None:
+        return
+    if not user_id:
+        raise StartRefused("userId", f"required: {needy} needs the customer the run is about")
+    if not known_subjects({user_id}):
+        raise StartRefused(
+            "userId", f'no customer has the site user id "{user_id}", and {needy} needs one'
+        )
 
 
 def start_executions(workflow: Workflow, starts: list[Start]) -> list[WorkflowExecution]:
@@ -95,7 +138,7 @@ def start_executions(workflow: Workflow, starts: list[Start]) -> list[WorkflowEx
         return []
     starts = _allowed(workflow, _not_started_yet(workflow, starts))
     now = clock.now()
-    definition = {"steps": workflow.steps}
+    definition = {"steps": workflow.steps, "settings": workflow.settings}
     executions = WorkflowExecution.objects.bulk_create(
         [
             WorkflowExecution(
@@ -106,6 +149,7 @@ def start_executions(workflow: Workflow, starts: list[Start]) -> list[WorkflowEx
                 context=start.context,
                 user_id=start.user_id,
                 trigger_event_id=start.trigger_event_id,
+                idempotency_key=start.idempotency_key,
                 started_at=now,
             )
             for start in starts
@@ -120,14 +164,18 @@ def start_execution(
     *,
     context: dict[str, Any],
     user_id: str = "",
+    idempotency_key: str | None = None,
     actor: Actor | None = None,
     request: Any = None,
 ) -> WorkflowExecution | None:
-    """One manual (or webhook, or scheduled) run; None when paused or re-entry forbids."""
+    """One manual (or webhook, or scheduled) run; None when paused or re-entry forbids.
+    Raises StartRefused when the run could never do its work (see `check_subject`)."""
+    if workflow.is_paused:
+        return None
+    check_subject(workflow, user_id)
+    start = Start(user_id, run_context(workflow, context, user_id), None, idempotency_key)
     with transaction.atomic():
-        started = start_executions(
-            workflow, [Start(user_id, {"trigger": context, "userId": user_id})]
-        )
+        started = start_executions(workflow, [start])
         if started and (actor or request):
             record_audit(
                 action="workflow.executed",
@@ -137,6 +185,26 @@ def start_execution(
                 request=request,
             )
     return started[0] if started else None
+
+
+def start_execution_once(
+    workflow: Workflow, *, idempotency_key: str, **kwargs: Any
+) -> tuple[WorkflowExecution | None, bool]:
+    """`start_execution` keyed by the caller's Idempotency-Key: the run that key started
+    before is returned (created False) instead of a second one, even when two requests
+    race (the key is unique per workflow)."""
+    existing = WorkflowExecution.objects.filter(
+        workflow=workflow, idempotency_key=idempotency_key
+    ).first()
+    if existing is not None:
+        return existing, False
+    try:
+        execution = start_execution(workflow, idempotency_key=idempotency_key, **kwargs)
+    except IntegrityError:
+        return WorkflowExecution.objects.get(
+            workflow=workflow, idempotency_key=idempotency_key
+        ), False
+    return execution, execution is not None
 
 
 def _not_started_yet(workflow: Workflow, starts: list[Start]) -> list[Start]:

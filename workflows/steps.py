@@ -17,6 +17,7 @@ from jobs.registry import JobTypeUnknown, get_handler
 from jobs.services import enqueue
 from workflows.definition import EVENT_NAME
 from workflows.registry import (
+    DefinitionScope,
     Errors,
     StepResult,
     StepRun,
@@ -24,6 +25,7 @@ from workflows.registry import (
     check_names,
     evaluate_rules,
     get_check,
+    reference_errors,
     required_duration,
     resolve_values,
     step_type,
@@ -31,7 +33,7 @@ from workflows.registry import (
 )
 
 
-def _validate_wait(step: dict[str, Any], path: str) -> Errors:
+def _validate_wait(step: dict[str, Any], path: str, scope: DefinitionScope) -> Errors:
     return allowed_keys(step, path, {"duration"}) + required_duration(step, "duration", path)
 
 
@@ -42,7 +44,7 @@ def wait(run: StepRun) -> StepResult:
     return StepResult(output={"until": until.isoformat()}, wait_until=until)
 
 
-def _validate_condition(step: dict[str, Any], path: str) -> Errors:
+def _validate_condition(step: dict[str, Any], path: str, scope: DefinitionScope) -> Errors:
     errors = allowed_keys(step, path, {"check", "ifTrue", "ifFalse"})
     check = step.get("check")
     if isinstance(check, str):
@@ -78,7 +80,7 @@ def condition(run: StepRun) -> StepResult:
     return StepResult(output={"result": result}, branch="ifTrue" if result else "ifFalse")
 
 
-def _validate_wait_for_event(step: dict[str, Any], path: str) -> Errors:
+def _validate_wait_for_event(step: dict[str, Any], path: str, scope: DefinitionScope) -> Errors:
     errors = allowed_keys(step, path, {"event", "match", "timeout", "onEvent", "onTimeout"})
     if not isinstance(step.get("event"), str) or not EVENT_NAME.match(step["event"]):
         errors.append((f"{path}.event", 'the event to wait for, like "order.completed"'))
@@ -100,12 +102,12 @@ def wait_for_event(run: StepRun) -> StepResult:
     return StepResult(output={"waitingFor": wait_for}, wait_until=until, wait_for=wait_for)
 
 
-def _validate_webhook(step: dict[str, Any], path: str) -> Errors:
+def _validate_webhook(step: dict[str, Any], path: str, scope: DefinitionScope) -> Errors:
     errors = allowed_keys(step, path, {"url", "payload"})
     url = step.get("url")
     if not isinstance(url, str) or urlsplit(url).scheme not in ("https", "http"):
         errors.append((f"{path}.url", "an http(s) URL is required"))
-    return errors
+    return errors + reference_errors(step.get("payload", {}), f"{path}.payload", scope)
 
 
 @step_type("webhook", validate=_validate_webhook)
@@ -132,7 +134,7 @@ def webhook(run: StepRun) -> StepResult:
     return StepResult(output={"status": status})
 
 
-def _validate_enqueue_job(step: dict[str, Any], path: str) -> Errors:
+def _validate_enqueue_job(step: dict[str, Any], path: str, scope: DefinitionScope) -> Errors:
     errors = allowed_keys(step, path, {"jobType", "payload"})
     try:
         get_handler(step.get("jobType") or "")
@@ -140,7 +142,7 @@ def _validate_enqueue_job(step: dict[str, Any], path: str) -> Errors:
         errors.append((f"{path}.jobType", str(exc)))
     if not isinstance(step.get("payload", {}), dict):
         errors.append((f"{path}.payload", "must be an object"))
-    return errors
+    return errors + reference_errors(step.get("payload", {}), f"{path}.payload", scope)
 
 
 @step_type("enqueueJob", validate=_validate_enqueue_job)
@@ -154,7 +156,7 @@ def enqueue_job(run: StepRun) -> StepResult:
     return StepResult(output={"jobId": str(job.pk)})
 
 
-@step_type("exit", validate=lambda step, path: allowed_keys(step, path, set()))
+@step_type("exit", validate=lambda step, path, scope: allowed_keys(step, path, set()))
 def exit_step(run: StepRun) -> StepResult:
     """End the execution here."""
     return StepResult(exit=True)

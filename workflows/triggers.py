@@ -23,7 +23,7 @@ from benchbarrier.events import BusEvent
 from workflows import cursor as cursors
 from workflows import runs
 from workflows.models import ACTIVE_STATUSES, ExecutionStatus, Workflow, WorkflowExecution
-from workflows.services import Start, start_executions
+from workflows.services import Start, run_context, start_executions
 
 
 def on_events(events: list[BusEvent]) -> None:
@@ -42,7 +42,7 @@ def start_triggered(workflows: list[Workflow], events: list[BusEvent]) -> None:
         if workflow.trigger_type != "event":
             continue
         starts = [
-            Start(e.user_id or "", event_context(e), e.id)
+            Start(e.user_id or "", event_context(workflow, e), e.id)
             for e in events
             if e.event_name == wanted
         ]
@@ -50,17 +50,16 @@ def start_triggered(workflows: list[Workflow], events: list[BusEvent]) -> None:
             start_executions(workflow, starts)
 
 
-def event_context(event: BusEvent) -> dict[str, Any]:
-    """A run's context when an event starts it: the event's properties as `trigger`."""
-    return {
-        "trigger": event.properties,
-        "event": {
-            "name": event.event_name,
-            "id": event.id,
-            "timestamp": event.timestamp.isoformat(),
-        },
-        "userId": event.user_id or "",
+def event_context(workflow: Workflow, event: BusEvent) -> dict[str, Any]:
+    """A run's context when an event starts it: the event's properties as `trigger` and
+    under the event's namespace (`cart` for `cart.abandoned`), and the event itself."""
+    context = run_context(workflow, event.properties, event.user_id or "", event.event_name)
+    context["event"] = {
+        "name": event.event_name,
+        "id": event.id,
+        "timestamp": event.timestamp.isoformat(),
     }
+    return context
 
 
 def end_or_wake(events: list[BusEvent], exits: dict[int, list[dict[str, Any]]]) -> None:

@@ -3,10 +3,10 @@ from __future__ import annotations
 import json
 
 import django_filters
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.exceptions import MethodNotAllowed, NotFound, ValidationError
 from rest_framework.parsers import BaseParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -16,12 +16,23 @@ from rest_framework.views import APIView
 from benchbarrier.api.errors import Conflict, error_body
 from benchbarrier.api.filters import time_range
 from benchbarrier.api.pagination import cursor_pages
-from benchbarrier.models import Scope
+from benchbarrier.models import APIKey, Scope
 from benchbarrier.services.audit import Actor
 from workflows import hooks, serializers, services
 from workflows.models import ExecutionStatus, Workflow, WorkflowExecution
 from workflows.services import delete_workflow, save_workflow
 from workflows.simulation import simulate
+
+IDEMPOTENCY_KEY = OpenApiParameter(
+    "Idempotency-Key",
+    str,
+    OpenApiParameter.HEADER,
+    description="A repeated call with the same key returns the run the first one started.",
+)
+EXECUTE_QUERY = [
+    OpenApiParameter("userId", str, description="The site user id the run is about."),
+    OpenApiParameter("context", str, description="JSON object: the run's trigger data."),
+]
 
 
 class WorkflowViewSet(viewsets.ModelViewSet):
@@ -63,21 +74,47 @@ class WorkflowViewSet(viewsets.ModelViewSet):
         return Response({"valid": True})
 
     @extend_schema(
-        request=serializers.ExecuteSerializer, responses={201: serializers.ExecutionSerializer}
+        methods=["POST"],
+        request=serializers.ExecuteSerializer,
+        responses={201: serializers.ExecutionSerializer, 200: serializers.ExecutionSerializer},
+        parameters=[IDEMPOTENCY_KEY],
     )
-    @action(detail=True, methods=["post"])
+    @extend_schema(
+        methods=["GET"],
+        parameters=[IDEMPOTENCY_KEY, *EXECUTE_QUERY],
+        responses={201: serializers.ExecutionSerializer, 200: serializers.ExecutionSerializer},
+        description="The seed's form: API-key callers only (a header cannot be forged by "
+        "another site); admin sessions must POST.",
+    )
+    @action(detail=True, methods=["post", "get"])
     def execute(self, request: Request, pk: str) -> Response:
-        """Start a run now with an optional context (409 when paused or re-entry forbids)."""
-        params = serializers.ExecuteSerializer(data=request.data)
+        """Start a run now with an optional context (409 when paused or re-entry forbids;
+        400 naming `userId` when the run emails its customer and there is none). With an
+        `Idempotency-Key` header a repeated call answers 200 with the run it started."""
+        if request.method == "GET" and not isinstance(request.auth, APIKey):
+            raise MethodNotAllowed(
+                "GET", detail="Sessions must POST to execute (GET is for API keys)."
+            )
+        data = request.query_params.dict() if request.method == "GET" else request.data
+        params = serializers.ExecuteSerializer(data=data)
         params.is_valid(raise_exception=True)
         workflow = self.get_object()
-        execution = services.start_execution(
-            workflow,
-            context=params.validated_data["context"],
-            user_id=params.validated_data["user_id"],
-            actor=Actor.from_request(request),
-            request=request,
-        )
+        start = {
+            "context": params.validated_data["context"],
+            "user_id": params.validated_data["user_id"],
+            "actor": Actor.from_request(request),
+            "request": request,
+        }
+        key = request.headers.get("Idempotency-Key", "").strip()[:200]
+        try:
+            if key:
+                execution, created = services.start_execution_once(
+                    workflow, idempotency_key=key, **start
+                )
+            else:
+                execution, created = services.start_execution(workflow, **start), True
+        except services.StartRefused as exc:
+            raise ValidationError({exc.field: [str(exc)]}) from None
         if execution is None:
             reason = (
                 "the workflow is paused"
@@ -86,7 +123,8 @@ class WorkflowViewSet(viewsets.ModelViewSet):
             )
             raise Conflict(f"Not started: {reason}.")
         return Response(
-            serializers.ExecutionSerializer(execution).data, status=status.HTTP_201_CREATED
+            serializers.ExecutionSerializer(execution).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
         )
 
     @extend_schema(
@@ -207,12 +245,15 @@ class HookView(APIView):
             raise ValidationError("The body must be JSON.") from None
         if not isinstance(payload, dict):
             raise ValidationError("The body must be a JSON object.")
-        execution = services.start_execution(
-            workflow,
-            context=payload,
-            user_id=str(payload.get("userId", "")),
-            actor=Actor.system(f"webhook {workflow.pk}"),
-        )
+        try:
+            execution = services.start_execution(
+                workflow,
+                context=payload,
+                user_id=str(payload.get("userId", "")),
+                actor=Actor.system(f"webhook {workflow.pk}"),
+            )
+        except services.StartRefused as exc:
+            raise ValidationError({exc.field: [str(exc)]}) from None
         if execution is None:
             return Response({"started": False}, status=status.HTTP_200_OK)
         return Response(

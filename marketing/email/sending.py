@@ -276,15 +276,15 @@ def unsubscribe_url(delivery: EmailDelivery) -> str:
 
 
 @cache
-def _url_prefix(name: str) -> tuple[str, str]:
+def _url_prefix(name: str, site_url: str) -> tuple[str, str]:
     """SITE_URL + the path of `name` around its token, so links cost no reverse()."""
     path = reverse(name, args=["TOKEN"])
     before, _, after = path.partition("TOKEN")
-    return settings.SITE_URL + before, after
+    return site_url + before, after
 
 
 def _link(name: str, token: str) -> str:
-    before, after = _url_prefix(name)
+    before, after = _url_prefix(name, settings.SITE_URL)
     return f"{before}{token}{after}"
 
 

@@ -7,11 +7,15 @@ from marketing.email.models import (
     SuppressionScope,
 )
 from marketing.models.customers import Customer
+from marketing.models.discounts import DiscountCode, DiscountKind, DiscountPool
 from marketing.models.segments import Segment, SegmentKind, SegmentMember
 
 __all__ = [
     "Customer",
     "DeliveryStatus",
+    "DiscountCode",
+    "DiscountKind",
+    "DiscountPool",
     "EmailDelivery",
     "EmailKind",
     "EmailTemplate",

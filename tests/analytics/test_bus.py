@@ -80,9 +80,9 @@ def test_a_batch_delivered_again_starts_no_second_run_and_counts_no_order_twice(
     customer = Customer.objects.get(external_id="u1")
     assert (customer.order_count, customer.total_spent) == (1, Decimal("50.00"))
     assert set(BusDelivery.objects.values_list("consumer", flat=True)) == {
-        "workflows.triggers", "marketing.customer_stats",
+        "workflows.triggers", "marketing.customer_stats", "marketing.discount_codes_used",
     }  # fmt: skip
-    assert BusDelivery.objects.count() == 2, "one marker per consumer and batch"
+    assert BusDelivery.objects.count() == 3, "one marker per consumer and batch"
 
 
 def test_a_failing_consumer_retries_alone_and_the_others_run_once(flaky):

@@ -6,7 +6,7 @@ from django.core import mail
 
 from benchbarrier import clock
 from tests.conftest import run_due_jobs
-from workflows.demo import SEED_WORKFLOWS, seed_fields
+from workflows.demo import seed_fields
 from workflows.models import Workflow
 from workflows.services import save_workflow
 
@@ -37,5 +37,4 @@ def subjects() -> list[str]:
 def seed_workflow(name: str) -> Workflow:
     from benchbarrier.services.audit import Actor
 
-    seed = next(s for s in SEED_WORKFLOWS if s["name"] == name)
-    return save_workflow(actor=Actor.system("tests"), **seed_fields(seed))
+    return save_workflow(actor=Actor.system("tests"), **seed_fields(name))

@@ -8,6 +8,7 @@ import pytest
 from django.urls import reverse
 
 from benchbarrier.models import AuditLogEntry
+from marketing.models import Customer
 from tests.workflows.helpers import CART, run_due, seed_workflow
 from workflows.demo import SEED_WORKFLOWS
 from workflows.models import Workflow, WorkflowExecution
@@ -55,16 +56,19 @@ def test_saving_goes_through_the_service(staff_client):
 
 
 def test_actions_and_the_run_timeline(staff_client):
+    Customer.objects.create(external_id="u1", email="u1@example.com", email_opt_in=True)
     workflow = seed_workflow("Abandoned Cart Recovery")
     changelist = reverse("admin:workflows_workflow_changelist")
-    staff_client.post(changelist, {"action": "run_now", "_selected_action": [workflow.pk]})
+    refused = staff_client.post(changelist, {"action": "run_now", "_selected_action": [workflow.pk]},
+                                follow=True).content.decode()  # fmt: skip
+    assert "not started: required: steps[1] (sendEmail) needs the customer" in refused
     start_execution(workflow, context=CART, user_id="u1")
     run_due()
     listing = staff_client.get(changelist).content.decode()
-    assert "2 waiting" in listing
+    assert "1 waiting" in listing
     paused = staff_client.post(changelist, {"action": "pause", "_selected_action": [workflow.pk]},
                                follow=True).content.decode()  # fmt: skip
-    assert "paused, 2 run(s) held" in paused
+    assert "paused, 1 run(s) held" in paused
     run = WorkflowExecution.objects.filter(user_id="u1").get()
     page = staff_client.get(reverse("admin:workflows_workflowexecution_change", args=[run.pk]))
     text = page.content.decode()

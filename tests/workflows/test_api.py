@@ -12,9 +12,11 @@ from django.core import mail
 from django_celery_beat.models import PeriodicTask
 
 from benchbarrier import clock
+from marketing.models import Customer
+from tests.api_errors import error_fields
 from tests.workflows.helpers import CART, run_due, subjects, travel
 from workflows import hooks
-from workflows.demo import SEED_WORKFLOWS
+from workflows.demo import SEED_BODIES, SEED_WORKFLOWS
 from workflows.models import ExecutionStatus, Workflow, WorkflowExecution
 from workflows.tasks import run_scheduled
 
@@ -34,12 +36,14 @@ def create(client, seed: dict) -> dict:
     return response.json()
 
 
-def test_the_seeds_json_is_accepted_as_is(client):
-    body = create(client, CART_SEED)
-    assert body["steps"] == CART_SEED["steps"]  # ifTrue, variables: unchanged
-    assert body["triggerConfig"] == {"event": "cart.abandoned"}
-    assert body["exitEvents"] == [{"event": "order.completed", "match": ["cartId"]}]
-    assert create(client, ONBOARDING_SEED)["reentry"] == "one_at_a_time"
+def test_the_seeds_json_is_accepted_byte_for_byte(client):
+    for text in SEED_BODIES.values():  # the seed's own text, pasted as it stands
+        response = client.post(URL, text, content_type="application/json")
+        assert response.status_code == 201, response.json()
+        body, seed = response.json(), json.loads(text)
+        assert body["steps"] == seed["steps"]  # ifTrue, variables lists: unchanged
+        assert body["triggerConfig"] == seed["triggerConfig"]
+        assert (body["exitEvents"], body["reentry"], body["settings"]) == ([], "one_at_a_time", {})
 
 
 @pytest.mark.parametrize(
@@ -137,8 +141,9 @@ def test_pause_and_resume_with_runs_mid_wait(client):
 
 def test_cancel_one_execution(client):
     workflow = create(client, CART_SEED)
+    Customer.objects.create(external_id="u1", email="u1@example.com")
     started = client.post(
-        f"{URL}/{workflow['id']}/execute", {"context": CART}, format="json"
+        f"{URL}/{workflow['id']}/execute", {"context": CART, "userId": "u1"}, format="json"
     ).json()
     response = client.post(f"/api/automation/executions/{started['id']}/cancel")
     assert response.json()["status"] == "cancelled"
@@ -159,8 +164,14 @@ def _hook_request(client, url: str, secret: str, body: dict, timestamp: int | No
 def test_a_signed_webhook_starts_a_run_and_bad_or_stale_ones_are_refused(client):
     from rest_framework.test import APIClient
 
-    workflow = create(client, {**CART_SEED, "name": "Hooked", "triggerType": "webhook",
-                               "triggerConfig": {}})  # fmt: skip
+    hooked = {"name": "Hooked", "triggerType": "webhook", "triggerConfig": {}, "steps": [
+        {"type": "sendEmail", "template": "abandoned-cart-reminder",
+         "variables": {"cart": "{{ trigger }}"}}]}  # fmt: skip
+    refused = client.post(URL, {**hooked, "steps": CART_SEED["steps"]}, format="json")
+    assert refused.json()["errors"][0]["field"] == "steps[1].variables[0]"
+    assert 'no run of this workflow has "cart"' in refused.json()["errors"][0]["message"]
+    workflow = create(client, hooked)
+    Customer.objects.create(external_id="u7", email="u7@example.com")
     url = workflow["webhookUrl"].removeprefix("http://localhost:8000")
     secret = Workflow.objects.get(pk=workflow["id"]).webhook_secret
     anonymous = APIClient()
@@ -196,3 +207,79 @@ def test_schedules_follow_the_workflow(client):
     assert WorkflowExecution.objects.get(pk=execution_id).status == ExecutionStatus.COMPLETED
     client.delete(f"{URL}/{workflow['id']}")
     assert not PeriodicTask.objects.filter(task="workflows.run_scheduled").exists()
+
+
+def test_execute_as_the_seed_writes_it_get_for_keys_post_for_sessions(client):
+    from django.test import Client
+
+    from tests.benchbarrier.factories import StaffFactory
+
+    staff_client = Client()
+    staff_client.force_login(StaffFactory())
+    workflow = create(client, CART_SEED)
+    Customer.objects.create(external_id="u1", email="u1@example.com")
+    url = f"{URL}/{workflow['id']}/execute"
+    started = client.get(url, {"userId": "u1", "context": json.dumps(CART)})
+    assert started.status_code == 201, started.json()
+    run = WorkflowExecution.objects.get(pk=started.json()["id"])
+    assert run.context["cart"] == CART and run.context["trigger"] == CART
+    assert staff_client.get(url).status_code == 405, "an admin session must POST"
+    Customer.objects.create(external_id="u2", email="u2@example.com")
+    posted = staff_client.post(url, {"userId": "u2"}, content_type="application/json")
+    assert posted.status_code == 201, posted.json()
+
+
+def test_an_idempotency_key_returns_the_first_run(client):
+    workflow = create(client, {**CART_SEED, "name": "Again"})
+    Customer.objects.create(external_id="u1", email="u1@example.com")
+    url = f"{URL}/{workflow['id']}/execute"
+    workflow_obj = Workflow.objects.get(pk=workflow["id"])
+    workflow_obj.reentry = "allow"
+    workflow_obj.save()
+    first = client.post(url, {"userId": "u1"}, format="json", HTTP_IDEMPOTENCY_KEY="req-1")
+    again = client.get(url, {"userId": "u1"}, HTTP_IDEMPOTENCY_KEY="req-1")
+    other = client.post(url, {"userId": "u1"}, format="json", HTTP_IDEMPOTENCY_KEY="req-2")
+    assert (first.status_code, again.status_code, other.status_code) == (201, 200, 201)
+    assert again.json()["id"] == first.json()["id"] != other.json()["id"]
+    assert WorkflowExecution.objects.count() == 2
+
+
+def test_a_run_for_a_user_who_is_no_customer_is_refused_when_it_emails_them(client):
+    workflow = create(client, CART_SEED)
+    url = f"{URL}/{workflow['id']}/execute"
+    response = client.post(url, {"userId": "ghost", "context": CART}, format="json")
+    assert response.status_code == 400
+    assert error_fields(response) == {"userId": "invalid"}
+    assert 'no customer has the site user id "ghost"' in response.json()["message"]
+    assert "steps[1] (sendEmail) needs one" in response.json()["message"]
+    assert client.post(url, {"context": CART}, format="json").status_code == 400
+    assert not WorkflowExecution.objects.exists()
+    plain = create(client, {"name": "No email", "triggerType": "webhook", "triggerConfig": {},
+                            "steps": [{"type": "wait", "duration": "1h"}]})  # fmt: skip
+    ok = client.post(f"{URL}/{plain['id']}/execute", {"userId": "ghost"}, format="json")
+    assert ok.status_code == 201, "a run that emails nobody needs no customer"
+
+
+def test_variable_paths_are_checked_on_save_and_when_the_step_runs(client):
+    typo = json.loads(json.dumps(CART_SEED))
+    typo["steps"][1]["variables"] = ["cart.items", "crat.total"]
+    response = client.post(URL, typo, format="json")
+    assert response.status_code == 400
+    assert error_fields(response) == {"steps[1].variables[1]": "invalid_step"}
+    assert 'no run of this workflow has "crat"' in response.json()["message"]
+    scheduled = {"name": "Nightly", "triggerType": "schedule", "triggerConfig": {"schedule": "0 3 * * *"},
+                 "steps": [{"type": "sendEmail", "template": "welcome"}]}  # fmt: skip
+    refused = client.post(URL, scheduled, format="json")
+    assert error_fields(refused) == {"steps[0]": "invalid_step"}
+    assert "a scheduled run is about no customer" in refused.json()["message"]
+
+    workflow = create(client, CART_SEED)
+    Customer.objects.create(external_id="u1", email="u1@example.com", email_opt_in=True)
+    client.post(f"{URL}/{workflow['id']}/execute",
+                {"userId": "u1", "context": {"items": []}}, format="json")  # fmt: skip
+    run_due()
+    travel(timedelta(hours=1))
+    run_due()
+    run = WorkflowExecution.objects.get()
+    assert run.status == ExecutionStatus.FAILED, "no retry loop: the run has no cart total"
+    assert run.error == 'StepFailed: steps[1].variables[1]: "cart.total" has no value in this run'

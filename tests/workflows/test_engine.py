@@ -122,16 +122,31 @@ def test_webhook_steps_are_signed_and_refuse_private_addresses(receiver, setting
     assert run.status == ExecutionStatus.COMPLETED
 
 
-def test_a_step_that_keeps_failing_fails_the_run():
-    flow = workflow([{"type": "sendEmail", "template": "welcome"}])
-    start_execution(flow, context={}, user_id="nobody")
-    for _ in range(3):
+def test_a_step_that_keeps_failing_is_retried_then_fails_the_run():
+    flow = workflow([{"type": "webhook", "url": "http://127.0.0.1:9/hook"}])  # refused
+    start_execution(flow, context={}, user_id="u1")
+    for _ in range(4):
         run_due()
         travel(timedelta(minutes=10))
     run = WorkflowExecution.objects.get()
     assert run.status == ExecutionStatus.FAILED
-    assert 'no customer with site user id "nobody"' in run.error
-    assert run.step_logs.filter(status="failed").count() == 3
+    assert "private or local address" in run.error
+    assert run.step_logs.filter(status="failed").count() == 3, "its job's three attempts"
+
+
+def test_a_step_that_can_never_succeed_fails_the_run_at_once():
+    from marketing.models import Customer
+
+    ada = Customer.objects.create(external_id="ada", email="ada@example.com")
+    flow = workflow([{"type": "sendEmail", "template": "welcome"}])
+    start_execution(flow, context={}, user_id="ada")
+    ada.delete()  # gone before the step runs: no retry can bring her back
+    run_due()
+    run = WorkflowExecution.objects.get()
+    assert run.status == ExecutionStatus.FAILED
+    assert 'the customer with site user id "ada" does not exist' in run.error
+    assert run.step_logs.filter(status="failed").count() == 1
+    assert Job.objects.get(job_type="workflow.advance").attempts == 1
 
 
 @pytest.mark.postgres  # SQLite splits bulk inserts at its parameter limit

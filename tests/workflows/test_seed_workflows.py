@@ -8,8 +8,11 @@ from datetime import timedelta
 import pytest
 from django.core import mail
 
+from benchbarrier.services.audit import Actor
+from marketing.models import DiscountCode
 from tests.workflows.helpers import CART, run_due, seed_workflow, subjects, travel
 from workflows.models import ExecutionStatus, WorkflowExecution
+from workflows.services import save_workflow
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("email_at_noon")]
 
@@ -59,23 +62,68 @@ def test_abandoned_cart_reminds_then_discounts(site):
     ]
 
 
-def test_an_order_for_the_cart_ends_the_run_before_the_discount(site):
+def test_the_seeds_cart_emails_carry_the_cart_and_a_code_of_their_own(site):
+    """The seed's abandoned-cart workflow as written, for two customers: the reminder
+    shows the cart's items and total, the discount email a code unique to the run, and
+    the code is marked used once an order names it."""
+    seed_workflow("Abandoned Cart Recovery")
+    for user in ("u1", "u2"):
+        identify(site, user)
+        send_event(site, "cart.abandoned", {**CART, "cartId": f"cart-{user}"}, user_id=user)
+    travel(timedelta(hours=1))
+    run_due()
+    travel(timedelta(hours=24))
+    run_due()
+    by_person = {}
+    for message in mail.outbox:
+        by_person.setdefault(message.to[0], []).append(message)
+    reminder, discount = by_person["u1@example.com"]
+    assert "Trail shoes" in reminder.body and "119.00" in reminder.body
+    codes = {m.to[0]: DiscountCode.objects.get(user_id=m.to[0].split("@")[0]).code
+             for m in mail.outbox if "off the cart" in m.subject}  # fmt: skip
+    assert len(set(codes.values())) == 2, "a code per run"
+    assert codes["u1@example.com"] in discount.body and "10% off" in discount.body
+    assert "Trail shoes" not in discount.body, "the seed hands it discount.code only"
+    send_event(site, "order.completed", {"orderId": "o7", "cartId": "cart-u1", "total": 107.1,
+                                         "discountCode": codes["u1@example.com"]})  # fmt: skip
+    used = DiscountCode.objects.get(code=codes["u1@example.com"])
+    assert used.used_at is not None and used.order_id == "o7"
+    assert DiscountCode.objects.get(code=codes["u2@example.com"]).used_at is None
+
+
+def test_an_order_for_the_cart_means_no_discount(site):
+    """The seed's workflow: the condition finds the order and sends nothing more."""
     seed_workflow("Abandoned Cart Recovery")
     identify(site)
     send_event(site, "cart.abandoned", CART)
-    run_due()
     travel(timedelta(hours=1))
     run_due()
     assert len(mail.outbox) == 1
     travel(timedelta(hours=2))
     send_event(site, "order.completed", {"orderId": "o1", "cartId": "cart-1",
-                                                  "total": 119, "currency": "EUR", "items": []})  # fmt: skip
-    execution = WorkflowExecution.objects.get()
-    assert execution.status == ExecutionStatus.COMPLETED
-    assert execution.step_logs.last().status == "exited"
+                                         "total": 119, "currency": "EUR", "items": []})  # fmt: skip
     travel(timedelta(hours=30))
     run_due()
     assert len(mail.outbox) == 1  # no discount
+    execution = WorkflowExecution.objects.get()
+    assert execution.status == ExecutionStatus.COMPLETED
+    assert execution.step_logs.last().output == {"result": False}
+    assert not DiscountCode.objects.exists()
+
+
+def test_with_exit_events_an_order_ends_the_run_at_once(site):
+    """The project's richer form beside the seed's: the order ends the run right away."""
+    workflow = seed_workflow("Abandoned Cart Recovery")
+    save_workflow(workflow=workflow, actor=Actor.system("tests"),
+                  exit_events=[{"event": "order.completed", "match": ["cartId"]}])  # fmt: skip
+    identify(site)
+    send_event(site, "cart.abandoned", CART)
+    travel(timedelta(hours=2))
+    send_event(site, "order.completed", {"orderId": "o1", "cartId": "cart-1",
+                                         "total": 119, "currency": "EUR", "items": []})  # fmt: skip
+    execution = WorkflowExecution.objects.get()
+    assert execution.status == ExecutionStatus.COMPLETED
+    assert execution.step_logs.last().status == "exited"
 
 
 def test_an_order_for_another_cart_does_not_end_it(site):
@@ -108,11 +156,11 @@ def test_onboarding(site, orders):
     if orders:
         send_event(site, "order.completed", {"orderId": "o1", "total": 50,
                                                       "currency": "EUR", "items": []})  # fmt: skip
-    travel(timedelta(days=4))
+    travel(timedelta(days=7))  # the seed's second wait
     run_due()
     execution = WorkflowExecution.objects.get()
     assert execution.status == ExecutionStatus.COMPLETED
     if orders:
         assert len(mail.outbox) == 2
     else:
-        assert subjects()[-1] == "15% off your first order"
+        assert subjects()[-1] == "10% off your first order"
