@@ -18,7 +18,7 @@ from jobs.models import Job
 from jobs.registry import PermanentJobError, job_handler
 from jobs.services import report_progress
 
-SCHEMA = {
+BATCH_SCHEMA = {
     "type": "object",
     "properties": {
         "promptId": {"type": "integer"},
@@ -45,20 +45,57 @@ SCHEMA = {
     "oneOf": [{"required": ["promptId"]}, {"required": ["customPrompt"]}],
     "additionalProperties": False,
 }
+SEED_SCHEMA = {
+    "type": "object",
+    "description": "The seed's form: one generation from a prompt, saved under `id`.",
+    "properties": {
+        "prompt": {"type": "string", "minLength": 1},
+        "options": {
+            "type": "object",
+            "properties": {
+                "model": {"type": "string", "minLength": 1},
+                "temperature": {"type": "number", "minimum": 0, "maximum": 2},
+                "maxTokens": {"type": "integer", "minimum": 1, "maximum": 16000},
+                "category": {"type": "string"},
+                "maxLength": {"type": "integer", "minimum": 1},
+            },
+            "additionalProperties": False,
+        },
+        "id": {"type": ["string", "integer"]},
+    },
+    "required": ["prompt", "id"],
+    "additionalProperties": False,
+}
+
+
+def batch_form(payload: dict[str, Any]) -> dict[str, Any]:
+    """The seed's `{"prompt", "options", "id"}` as the batch form: one item whose key is
+    the caller's id (`GET /api/ai/generations?itemKey=<id>` reads the result)."""
+    if "prompt" not in payload:
+        return payload
+    options = payload.get("options") or {}
+    return {
+        "customPrompt": payload["prompt"],
+        "items": [{"key": str(payload["id"])}],
+        **{key: options[key] for key in ("model", "temperature", "maxTokens") if key in options},
+        "category": options.get("category"),
+        "maxLength": options.get("maxLength"),
+    }
 
 
 @job_handler(
     "content.generate",
-    max_attempts=5,
+    max_attempts=2,
     retry_delay=timedelta(seconds=30),
     timeout=timedelta(minutes=30),
-    schema=SCHEMA,
+    schema={"oneOf": [BATCH_SCHEMA, SEED_SCHEMA]},
 )
 def generate_content(job: Job) -> dict[str, Any]:
     """One generation per item (`{"key": "sku-1", "variables": {...}}`). A retry skips
     the items already generated; a rate limit or provider failure retries the job; an
-    item the provider or the template refuses is reported and skipped."""
-    payload = job.payload
+    item the provider or the template refuses is reported and skipped. The seed's
+    payload (`{"prompt", "options", "id"}`) is one item keyed by its id."""
+    payload = batch_form(job.payload)
     prompt = None
     if "promptId" in payload:
         prompt = AIPrompt.objects.filter(pk=payload["promptId"]).first()
@@ -80,6 +117,8 @@ def generate_content(job: Job) -> dict[str, Any]:
                     model=payload.get("model"),
                     temperature=payload.get("temperature"),
                     max_tokens=payload.get("maxTokens"),
+                    category=payload.get("category"),
+                    max_length=payload.get("maxLength"),
                 )
             )
             todo.append(item["key"])

@@ -8,6 +8,7 @@ from rest_framework import serializers
 
 from ai_content.models import AIGeneration, AIPrompt, AIPromptVersion, ImageAsset, PromptCategory
 from benchbarrier.api import serializers as base
+from benchbarrier.api.fields import UsdField
 
 
 class GenerateContentSerializer(base.Serializer):
@@ -56,9 +57,7 @@ class GenerationResultSerializer(serializers.Serializer):
 
     content = serializers.CharField()
     tokens_used = serializers.IntegerField()
-    cost = serializers.DecimalField(
-        max_digits=12, decimal_places=6, allow_null=True, help_text="USD; null: no price known."
-    )
+    cost = UsdField()
     suggestions = serializers.ListField(child=serializers.CharField())
     generation_id = serializers.IntegerField(source="id")
     quality_score = serializers.FloatField()
@@ -70,7 +69,7 @@ class GenerationResultSerializer(serializers.Serializer):
 class VariationsResultSerializer(serializers.Serializer):
     variations = GenerationResultSerializer(many=True)
     tokens_used = serializers.IntegerField()
-    cost = serializers.DecimalField(max_digits=12, decimal_places=6, allow_null=True)
+    cost = UsdField()
 
 
 class ScoreSerializer(serializers.Serializer):
@@ -84,7 +83,7 @@ class OptimizeResultSerializer(serializers.Serializer):
     after = ScoreSerializer()
     generation_id = serializers.IntegerField()
     tokens_used = serializers.IntegerField()
-    cost = serializers.DecimalField(max_digits=12, decimal_places=6, allow_null=True)
+    cost = UsdField()
 
 
 class PromptVersionSerializer(serializers.ModelSerializer):
@@ -116,12 +115,15 @@ class PromptDetailSerializer(PromptSerializer):
 
 
 class GenerationSerializer(serializers.ModelSerializer):
+    cost = UsdField(read_only=True)
+
     class Meta:
         model = AIGeneration
         fields = ["id", "prompt", "prompt_version", "operation", "input_prompt", "variables",
                   "content", "model", "temperature", "max_tokens", "input_tokens",
                   "cached_tokens", "output_tokens", "tokens_used", "cost", "cache_hit",
-                  "quality_score", "suggestions", "was_used", "rating", "created_at"]  # fmt: skip
+                  "quality_score", "suggestions", "was_used", "rating", "job_id", "item_key",
+                  "created_at"]  # fmt: skip
         read_only_fields = fields
 
 
@@ -156,6 +158,7 @@ class ImageSerializer(serializers.ModelSerializer):
     original_url = serializers.SerializerMethodField()
     variants = serializers.SerializerMethodField()
     reduction = serializers.FloatField(read_only=True, allow_null=True)
+    cost = UsdField(read_only=True)
 
     class Meta:
         model = ImageAsset

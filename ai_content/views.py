@@ -219,7 +219,7 @@ class GenerationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     required_scope = Scope.AI
     queryset = AIGeneration.objects.all().order_by("-created_at")
     serializer_class = serializers.GenerationSerializer
-    filterset_fields = ["prompt", "operation", "model", "cache_hit", "was_used"]
+    filterset_fields = ["prompt", "operation", "model", "cache_hit", "was_used", "item_key"]
 
     @extend_schema(request=serializers.FeedbackSerializer,
                    responses={200: serializers.GenerationSerializer})  # fmt: skip

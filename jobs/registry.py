@@ -14,6 +14,10 @@ list) and does their work set-based; it sets `job.result` where it has one and r
 `{job.id: exception}` for the jobs that failed (the others completed). An exception it
 raises fails the whole batch. Its time limit is per call.
 
+`validate(payload)` checks what a JSON Schema cannot (a template that exists, an
+address that is one) when the job is created: it returns (path inside the payload,
+message) pairs, and the first one refuses the job (API: 400 naming `payload.<path>`).
+
 `on_failed(job)` is called when a job of the type fails for good (attempts used up, a
 permanent error, or its worker lost on the last attempt), inside the transaction that
 marks it failed: what must follow a failure (a workflow run marked failed) commits
@@ -53,6 +57,7 @@ class JobHandler:
     validator: Draft202012Validator | None = field(default=None, compare=False)
     batch: bool = False
     on_failed: Callable[[Any], None] | None = None
+    validate: Callable[[dict[str, Any]], list[tuple[str, str]]] | None = None
 
 
 _handlers: dict[str, JobHandler] = {}
@@ -67,6 +72,7 @@ def job_handler(
     schema: dict[str, Any] | None = None,
     batch: bool = False,
     on_failed: Callable[[Any], None] | None = None,
+    validate: Callable[[dict[str, Any]], list[tuple[str, str]]] | None = None,
 ) -> Callable[[Handler], Handler]:
     """Register `func` as the handler of `job_type` (a type may be registered once)."""
 
@@ -86,6 +92,7 @@ def job_handler(
             validator=Draft202012Validator(schema) if schema is not None else None,
             batch=batch,
             on_failed=on_failed,
+            validate=validate,
         )
         return func
 

@@ -91,6 +91,9 @@ def validate_job(spec: JobSpec) -> JobHandler:
                 for part in error.absolute_path
             )
             raise JobValidationError(f"payload{path}", error.message)
+    if handler.validate is not None:
+        for path, message in handler.validate(spec.payload):
+            raise JobValidationError(f"payload.{path}" if path else "payload", message)
     if spec.max_attempts is not None and spec.max_attempts < 1:
         raise JobValidationError("maxAttempts", "must be at least 1")
     spec.handler = handler

@@ -8,6 +8,7 @@ from typing import Any
 from jobs.models import Job
 from jobs.registry import PermanentJobError, job_handler
 from marketing.email.sending import SendFailed, deliver_many
+from marketing.email.services import Message, message_errors, record_messages
 from marketing.models import EmailDelivery, Segment
 from marketing.services.segments import refresh_segment
 
@@ -37,24 +38,53 @@ def refresh(job: Job) -> dict[str, Any]:
     }
 
 
+EMAIL_SEND_SCHEMA = {
+    "oneOf": [
+        {
+            "type": "object",
+            "properties": {"deliveryId": {"type": "integer"}},
+            "required": ["deliveryId"],
+            "additionalProperties": False,
+        },
+        {
+            "type": "object",
+            "description": "The seed's form: an email to queue through the same path.",
+            "properties": {
+                "to": {"type": "string", "minLength": 3, "maxLength": 254},
+                "template": {"type": "string", "minLength": 1},
+                "variables": {"type": "object"},
+            },
+            "required": ["to", "template"],
+            "additionalProperties": False,
+        },
+    ]
+}
+
+
 @job_handler(
     "email.send",
-    max_attempts=5,
+    max_attempts=3,
     retry_delay=timedelta(minutes=1),
     timeout=timedelta(seconds=120),
     batch=True,
-    schema={
-        "type": "object",
-        "properties": {"deliveryId": {"type": "integer"}},
-        "required": ["deliveryId"],
-        "additionalProperties": False,
-    },
+    schema=EMAIL_SEND_SCHEMA,
+    validate=message_errors,
 )
 def send_emails(jobs: list[Job]) -> dict[Any, Exception]:
     """Send the claimed deliveries together (consent, suppression, smart sending and
     quiet hours first; a delivery already handled is left alone). The outcome of each
-    is on its delivery row."""
-    job_of = {job.payload["deliveryId"]: job for job in jobs}
+    is on its delivery row. A job in the seed's form (`to`, `template`, `variables`)
+    first records its delivery (once, keyed by the job), then goes the same way."""
+    messages = [
+        Message(f"email.send:job:{job.id}", job.payload["to"], job.payload["template"],
+                job.payload.get("variables") or {})
+        for job in jobs if "to" in job.payload
+    ]  # fmt: skip
+    job_of = {job.payload["deliveryId"]: job for job in jobs if "deliveryId" in job.payload}
+    seed_jobs = [job for job in jobs if "to" in job.payload]
+    for job, delivery in zip(seed_jobs, record_messages(messages), strict=True):
+        job_of[delivery.pk] = job
+        job.result = {"deliveryId": delivery.pk}
     failures = deliver_many(list(job_of))
     return {
         job_of[delivery_id].id: PermanentJobError(str(exc))

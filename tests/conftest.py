@@ -183,3 +183,17 @@ def email_at_noon(settings):
     settings.EMAIL_BACKEND = "anymail.backends.test.EmailBackend"
     mail.outbox = []
     clock.advance(NOON - clock.now())
+
+
+@pytest.fixture
+def fake_openai(settings: object) -> Iterator[object]:
+    """The real openai client pointed at a local fake; no client retries, 1 s timeout."""
+    from tests.ai_content.fake_openai import FakeOpenAI
+
+    fake = FakeOpenAI()
+    settings.OPENAI_BASE_URL = fake.url
+    settings.OPENAI_API_KEY = "sk-test"
+    settings.OPENAI_MAX_RETRIES = 0
+    settings.OPENAI_TIMEOUT = 1
+    yield fake
+    fake.close()

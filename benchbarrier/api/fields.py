@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from rest_framework import serializers
 
@@ -19,3 +20,14 @@ class DurationField(serializers.CharField):
 
     def to_representation(self, value: timedelta) -> str:
         return f"{int(value.total_seconds())}s"
+
+
+class UsdField(serializers.DecimalField):
+    """Money in US dollars as a JSON number (the seed's `cost: number`), never a string;
+    null where no price is known."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("help_text", "USD, a number; null when no price is known.")
+        super().__init__(
+            max_digits=14, decimal_places=6, coerce_to_string=False, allow_null=True, **kwargs
+        )

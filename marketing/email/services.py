@@ -8,14 +8,18 @@ reports).
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 
 from analytics.services import store_events
 from analytics.validation import EventInput
 from benchbarrier import clock
+from benchbarrier.rules import json_value
 from benchbarrier.services.audit import Actor, record_audit
 from jobs.services import enqueue
 from marketing.models import (
@@ -71,6 +75,69 @@ def queue_email(
         if created:
             queue_send_job(delivery, send_after)
     return delivery
+
+
+@dataclass(frozen=True)
+class Message:
+    """The seed's `email.send` payload: `{"to", "template", "variables"}`."""
+
+    key: str  # idempotency key: the job's own
+    to: str
+    template: str
+    variables: dict[str, Any]
+
+
+def record_messages(messages: list[Message]) -> list[EmailDelivery]:
+    """A delivery for each message (the one recorded before for the same key), in a
+    fixed number of queries, without queueing a send: the caller sends them (the
+    `email.send` batch that carried the messages). The customer is found by address,
+    so consent and suppression apply as for every email."""
+    keys = [m.key for m in messages]
+    existing = {
+        d.idempotency_key: d for d in EmailDelivery.objects.filter(idempotency_key__in=keys)
+    }
+    templates = {t.slug: t for t in EmailTemplate.objects.filter(
+        slug__in={m.template for m in messages})}  # fmt: skip
+    addresses = {m.to.strip().lower() for m in messages}
+    customers = {c.email: c for c in Customer.objects.filter(email__in=addresses)}
+    fresh = []
+    for message in messages:
+        if message.key in existing:
+            continue
+        template = templates.get(message.template)
+        if template is None:
+            raise EmailTemplateUnknown(f'unknown template "{message.template}"')
+        address = message.to.strip().lower()
+        fresh.append(EmailDelivery(
+            to_email=address, customer=customers.get(address), template=template,
+            variables=message.variables, kind=template.kind, idempotency_key=message.key,
+            source="email.send job",
+        ))  # fmt: skip
+    EmailDelivery.objects.bulk_create(fresh)
+    made = {d.idempotency_key: d for d in fresh}
+    return [existing.get(m.key) or made[m.key] for m in messages]
+
+
+def message_errors(payload: dict[str, Any]) -> list[tuple[str, str]]:
+    """What is wrong with a seed-form `email.send` payload, by field, before it is
+    queued: a template that does not exist, an address that is not one, a variable the
+    template needs and the payload lacks."""
+    if "deliveryId" in payload:
+        return []
+    errors: list[tuple[str, str]] = []
+    try:
+        validate_email(payload.get("to", ""))
+    except ValidationError:
+        errors.append(("to", "not an email address"))
+    template = EmailTemplate.objects.filter(slug=payload.get("template")).first()
+    if template is None:
+        errors.append(("template", f'unknown template "{payload.get("template")}"'))
+        return errors
+    variables = payload.get("variables") or {}
+    for path in template.variables:
+        if json_value(variables, tuple(path.split("."))) is None:
+            errors.append((f"variables.{path}", f'required by the template "{template.slug}"'))
+    return errors
 
 
 def queue_send_job(delivery: EmailDelivery, when: datetime | None) -> None:

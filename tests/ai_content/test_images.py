@@ -97,7 +97,7 @@ def test_a_generated_image_is_stored_priced_and_processed(client, fake_openai):
                            format="json")  # fmt: skip
     assert response.status_code == 201, response.json()
     body = response.json()
-    assert body["source"] == "generated" and Decimal(body["cost"]) == Decimal("0.042")
+    assert body["source"] == "generated" and Decimal(str(body["cost"])) == Decimal("0.042")
     sent = fake_openai.requests[-1]
     assert sent["path"] == "/v1/images/generations"
     assert sent["body"]["model"] == "gpt-image-1" and sent["body"]["size"] == "1024x1024"

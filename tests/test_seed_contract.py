@@ -1,0 +1,90 @@
+"""The seed's examples, posted as the seed writes them (`../shared/seed/
+backend-automation.md`): each is accepted and does what it says. The workflows' own
+end-to-end runs are in tests/workflows/test_seed_workflows.py."""
+
+from __future__ import annotations
+
+import pytest
+from django.core import mail
+
+from ai_content.models import AIGeneration
+from jobs.models import Job
+from marketing.models import Customer, DeliveryStatus, EmailDelivery
+from tests.api_errors import error_fields
+from tests.conftest import run_due_jobs
+from workflows.demo import SEED_BODIES
+
+pytestmark = pytest.mark.django_db
+JOBS = "/api/automation/jobs"
+
+
+@pytest.fixture
+def site(key_client):
+    return key_client("automation", "ai", "marketing", "analytics")
+
+
+def test_both_seed_workflows_are_accepted_byte_for_byte(site):
+    for text in SEED_BODIES.values():
+        response = site.post("/api/automation/workflows", text, content_type="application/json")
+        assert response.status_code == 201, response.json()
+
+
+def test_the_seeds_email_job_is_queued_through_the_email_path(site, email_at_noon):
+    Customer.objects.create(external_id="u1", email="ada@example.com", name="Ada Moreau",
+                            email_opt_in=True)  # fmt: skip
+    body = {"jobType": "email.send", "payload": {"to": "ada@example.com",
+            "template": "abandoned-cart-reminder",
+            "variables": {"cart": {"items": [{"name": "Trail shoes", "quantity": 1,
+                                              "price": "119.00"}], "total": "119.00"}}}}  # fmt: skip
+    response = site.post(JOBS, body, format="json")
+    assert response.status_code == 201, response.json()
+    assert response.json()["payload"] == body["payload"], "kept as the caller sent it"
+    assert response.json()["maxAttempts"] == 3, "the seed's email.send default"
+    run_due_jobs()
+    job = Job.objects.get(pk=response.json()["id"])
+    delivery = EmailDelivery.objects.get(pk=job.result["deliveryId"])
+    assert delivery.status == DeliveryStatus.SENT and delivery.customer.external_id == "u1"
+    assert [m.subject for m in mail.outbox] == ["Ada, your cart is waiting"]
+    assert "Trail shoes" in mail.outbox[0].body
+    # Consent applies as for every marketing email: a stranger is not emailed.
+    stranger = {**body, "payload": {**body["payload"], "to": "stranger@example.com"}}
+    site.post(JOBS, stranger, format="json")
+    run_due_jobs()
+    skipped = EmailDelivery.objects.get(to_email="stranger@example.com")
+    assert (skipped.status, skipped.reason) == ("skipped", "no email opt-in")
+    assert len(mail.outbox) == 1
+
+
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        ({"to": "ada@example.com", "template": "abandoned-cart-remindr"}, "payload.template"),
+        ({"to": "not an address", "template": "welcome"}, "payload.to"),
+        ({"to": "ada@example.com", "template": "abandoned-cart-reminder",
+          "variables": {"cart": {"items": []}}}, "payload.variables.cart.total"),
+        ({"to": "ada@example.com", "template": "welcome", "cc": "x"}, "payload"),
+    ],
+)  # fmt: skip
+def test_a_bad_email_job_is_400_naming_the_field(site, payload, field):
+    response = site.post(JOBS, {"jobType": "email.send", "payload": payload}, format="json")
+    assert response.status_code == 400, response.json()
+    assert field in error_fields(response), response.json()
+    assert not Job.objects.exists()
+
+
+def test_the_seeds_content_job_saves_under_the_callers_id(site, fake_openai):
+    body = {"jobType": "content.generate",
+            "payload": {"prompt": "Write a tagline for a trail running shoe.",
+                        "options": {"model": "gpt-4o-mini", "temperature": 0.4, "maxTokens": 60},
+                        "id": "tagline-42"}}  # fmt: skip
+    response = site.post(JOBS, body, format="json")
+    assert response.status_code == 201, response.json()
+    assert response.json()["maxAttempts"] == 2, "the seed's content.generate default"
+    run_due_jobs()
+    generation = AIGeneration.objects.get(item_key="tagline-42")
+    assert generation.content.startswith("Meet the Trail Runner 2")
+    sent = fake_openai.requests[0]["body"]
+    assert (sent["model"], sent["temperature"], sent["max_tokens"]) == ("gpt-4o-mini", 0.4, 60)
+    listed = site.get("/api/ai/generations", {"itemKey": "tagline-42"}).json()["results"]
+    assert [g["id"] for g in listed] == [generation.pk]
+    assert isinstance(listed[0]["cost"], float)
