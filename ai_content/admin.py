@@ -16,6 +16,7 @@ from django.urls import path, reverse
 from ai_content import prompting, provider, services
 from ai_content.models import AIGeneration, AIPrompt, AIPromptVersion, ImageAsset
 from benchbarrier.services.audit import Actor
+from benchbarrier.services.prices import PriceUnknown
 from benchbarrier.services.spend import BudgetExceeded
 
 
@@ -125,7 +126,7 @@ class AIPromptAdmin(admin.ModelAdmin):
                     (context["generation"],) = services.generate(built)
             except prompting.VariableError as exc:
                 context["error"] = str(exc)
-            except (provider.ProviderError, BudgetExceeded) as exc:
+            except (provider.ProviderError, BudgetExceeded, PriceUnknown) as exc:
                 context["error"] = str(exc)
         return TemplateResponse(request, "admin/ai_content/playground.html", context)
 

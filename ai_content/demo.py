@@ -1,4 +1,5 @@
-"""The seed's three prompt templates, for `make run`."""
+"""The seed's three prompt templates, with the seed's text and variables exactly as it
+writes them, for `make run` (and for the tests that generate from them)."""
 
 from __future__ import annotations
 
@@ -9,48 +10,85 @@ from ai_content.services import save_prompt
 from benchbarrier.demo import demo_loader
 from benchbarrier.services.audit import Actor
 
+PRODUCT_ANNOUNCEMENT = """
+Create an engaging social media post announcing our new product: {{product_name}}.
+
+Product details:
+- Price: {{price}}
+- Key features: {{features}}
+- Target audience: {{audience}}
+
+Tone: {{tone}}
+Platform: {{platform}}
+
+Include:
+- Attention-grabbing opening
+- Key benefits
+- Call to action
+- Relevant hashtags
+
+Maximum length: {{max_length}} characters
+"""
+
+EMAIL_SUBJECT_LINE = """
+Generate 5 compelling email subject lines for: {{email_purpose}}
+
+Target audience: {{audience}}
+Tone: {{tone}}
+Goal: {{goal}}
+
+Requirements:
+- Maximum 60 characters
+- Include power words
+- Create urgency or curiosity
+- Avoid spam triggers
+"""
+
+BLOG_OUTLINE = """
+Create a detailed blog post outline for: {{topic}}
+
+Target keywords: {{keywords}}
+Word count: {{word_count}}
+Audience level: {{audience_level}}
+
+Include:
+- Engaging title
+- Introduction hook
+- 5-7 main sections with subsections
+- Conclusion with call to action
+- Meta description (160 characters)
+"""
+
 SEED_PROMPTS = [
     {
         "name": "product-announcement",
-        "description": "Launch copy for a new product, for the shop and its newsletter.",
-        "category": "product",
-        "template": (
-            "Write a short announcement (under 120 words) of our new product "
-            "{{product_name}} for {{target_audience}}. Key features: {{features}}. "
-            "Tone: {{tone}}. End with a call to action."
-        ),
-        "temperature": 0.7,
-        "max_tokens": 300,
+        "description": "An engaging social media post announcing a new product.",
+        "category": "social",
+        "template": PRODUCT_ANNOUNCEMENT,
+        "variables": ["product_name", "price", "features", "audience", "tone", "platform",
+                      "max_length"],
     },
     {
         "name": "email-subject-line",
-        "description": "A subject line for a campaign email.",
+        "description": "Five compelling email subject lines.",
         "category": "email",
-        "template": (
-            "Write one email subject line for a campaign about {{campaign_topic}} aimed "
-            "at {{audience}}. At most 60 characters, no clickbait, no emoji."
-        ),
-        "temperature": 0.8,
-        "max_tokens": 40,
-        "max_length": 60,
+        "template": EMAIL_SUBJECT_LINE,
+        "variables": ["email_purpose", "audience", "tone", "goal"],
     },
     {
         "name": "blog-outline",
-        "description": "An outline for a blog post: title, sections, key points.",
-        "category": "blog",
-        "template": (
-            "Outline a blog post about {{topic}} for {{audience}}, about {{word_count}} "
-            "words long: a title, 4-6 section headings, and two key points under each."
-        ),
-        "temperature": 0.6,
-        "max_tokens": 600,
+        "description": "A detailed blog post outline with a meta description.",
+        "category": "marketing",
+        "template": BLOG_OUTLINE,
+        "variables": ["topic", "keywords", "word_count", "audience_level"],
+        "max_tokens": 800,
     },
-]
+]  # fmt: skip
 
 
 @demo_loader("ai_content: the seed's prompt templates")
 def load(out: Callable[[str], None]) -> None:
     for seed in SEED_PROMPTS:
-        if not AIPrompt.objects.filter(name=seed["name"]).exists():
+        if not AIPrompt.objects.filter(slug=seed["name"]).exists():
             save_prompt(prompt=AIPrompt(**seed), actor=Actor.system("demo"))
     out(f"{len(SEED_PROMPTS)} prompt templates")

@@ -13,6 +13,7 @@ from ai_content import provider, services
 from ai_content.images import BadImage
 from ai_content.models import AIGeneration, AIPrompt, ImageAsset, ImageStatus
 from ai_content.prompting import VariableError
+from benchbarrier.services.prices import PriceUnknown
 from benchbarrier.services.spend import BudgetExceeded
 from jobs.models import Job
 from jobs.registry import PermanentJobError, job_handler
@@ -132,7 +133,7 @@ def generate_content(job: Job) -> dict[str, Any]:
                 requests[chunk], operation="generate", concurrency=settings.AI_CONCURRENCY,
                 job_id=job.id, keys=todo[chunk],
             )  # fmt: skip
-        except provider.ProviderNotConfigured as exc:
+        except (provider.ProviderNotConfigured, PriceUnknown) as exc:
             raise PermanentJobError(str(exc)) from None
         except BudgetExceeded as exc:
             _report(job, items, failed)

@@ -10,6 +10,7 @@ from benchbarrier import clock
 
 
 class PromptCategory(models.TextChoices):
+    MARKETING = "marketing", "Marketing"
     PRODUCT = "product", "Product copy"
     EMAIL = "email", "Email"
     SOCIAL = "social", "Social media"
@@ -23,7 +24,14 @@ class AIPrompt(models.Model):
     `ai_content.services.save_prompt`) adds a version; generations keep the version
     they used."""
 
-    name = models.SlugField(max_length=100, unique=True, help_text="e.g. product-announcement")
+    name = models.CharField(
+        max_length=200,
+        help_text='A title ("Product announcement") or a key ("blog-outline").',
+    )
+    slug = models.SlugField(
+        max_length=120, unique=True, blank=True,
+        help_text="Derived from the name (unique); API callers may use it as promptId.",
+    )  # fmt: skip
     description = models.TextField(blank=True)
     category = models.CharField(
         max_length=20, choices=PromptCategory.choices, default=PromptCategory.OTHER

@@ -13,7 +13,7 @@ from functools import cache
 import openai
 from django.conf import settings
 
-from benchbarrier.services.spend import TokenUsage
+from benchbarrier.services.prices import TokenUsage
 
 NOT_CONFIGURED = "AI provider not configured: set OPENAI_API_KEY or OPENAI_BASE_URL"
 

@@ -4,6 +4,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.files.storage import default_storage
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from ai_content.models import AIGeneration, AIPrompt, AIPromptVersion, ImageAsset, PromptCategory
@@ -11,10 +12,30 @@ from benchbarrier.api import serializers as base
 from benchbarrier.api.fields import UsdField
 
 
+@extend_schema_field({"oneOf": [{"type": "integer"}, {"type": "string"}]})
+class PromptRefField(serializers.Field):
+    """A prompt template by id (`3`, `"3"`) or by slug (`"product-announcement"`): the
+    seed types `promptId` as a string."""
+
+    default_error_messages = {"unknown": 'no active prompt template "{value}"'}
+
+    def to_internal_value(self, data: Any) -> AIPrompt:
+        active = AIPrompt.objects.filter(is_active=True)
+        text = str(data).strip()
+        found = active.filter(pk=int(text)).first() if text.isdigit() else None
+        found = found or active.filter(slug=text).first()
+        if found is None:
+            self.fail("unknown", value=text[:100])
+        return found
+
+    def to_representation(self, value: AIPrompt) -> int:
+        return value.pk
+
+
 class GenerateContentSerializer(base.Serializer):
-    prompt_id = serializers.PrimaryKeyRelatedField(
-        queryset=AIPrompt.objects.filter(is_active=True), required=False, allow_null=True,
-        help_text="A prompt template; or send customPrompt.",
+    prompt_id = PromptRefField(
+        required=False, allow_null=True,
+        help_text="A prompt template by id or slug; or send customPrompt.",
     )  # fmt: skip
     custom_prompt = serializers.CharField(required=False, allow_blank=False, max_length=20_000)
     variables = serializers.DictField(required=False, default=dict)
@@ -101,10 +122,10 @@ class PromptSerializer(base.ModelSerializer):
 
     class Meta:
         model = AIPrompt
-        fields = ["id", "name", "description", "category", "template", "variables", "model",
-                  "temperature", "max_tokens", "max_length", "version", "is_active",
+        fields = ["id", "name", "slug", "description", "category", "template", "variables",
+                  "model", "temperature", "max_tokens", "max_length", "version", "is_active",
                   "created_at", "updated_at"]  # fmt: skip
-        read_only_fields = ["id", "version", "created_at", "updated_at"]
+        read_only_fields = ["id", "slug", "version", "created_at", "updated_at"]
 
 
 class PromptDetailSerializer(PromptSerializer):

@@ -29,13 +29,8 @@ from ai_content.models import (
 from ai_content.quality import Quality, analyse, limit_of_goal
 from benchbarrier import clock
 from benchbarrier.services.audit import Actor, record_audit
-from benchbarrier.services.spend import (
-    TokenUsage,
-    check_budget,
-    image_cost,
-    record_spend,
-    token_cost,
-)
+from benchbarrier.services.prices import TokenUsage, check_priced, image_cost, token_cost
+from benchbarrier.services.spend import check_budget, record_spend
 from jobs.models import Job
 from jobs.services import enqueue
 
@@ -122,10 +117,13 @@ def generate_many(
     """Generate for many requests, up to `concurrency` provider calls at a time (only the
     HTTP calls run in threads; checking, pricing and recording stay in this thread and
     its transaction). Per request: its generations, or the provider error it met.
-    Raises ProviderNotConfigured, or BudgetExceeded once the budget is spent (every call
-    already made is recorded first)."""
+    Raises ProviderNotConfigured, PriceUnknown (a model with no price while a budget
+    counts), or BudgetExceeded once the budget is spent (every call already made is
+    recorded first)."""
     if not provider.is_configured():
         raise provider.ProviderNotConfigured
+    for model in {request.model for request in requests}:
+        check_priced(SERVICE, model)
     batch = _Batch(requests, count, operation, job_id, keys or [""] * len(requests))
     waiting = batch.answer_from_cache()
     if len(waiting) == 1 or concurrency == 1:  # no thread for a single call
@@ -355,6 +353,8 @@ def save_prompt(*, prompt: AIPrompt, actor: Actor, request: Any = None) -> AIPro
              + (f"; not in the template: {', '.join(extra)}" if extra else "")}
         )  # fmt: skip
     with transaction.atomic():
+        if not prompt.slug:
+            prompt.slug = _unique_slug(prompt.name, exclude=prompt.pk)
         if prompt.pk is None:
             prompt.version = 1
             prompt.save()
@@ -376,6 +376,20 @@ def save_prompt(*, prompt: AIPrompt, actor: Actor, request: Any = None) -> AIPro
     return prompt
 
 
+def _unique_slug(name: str, *, exclude: int | None) -> str:
+    """`slugify(name)`, with -2, -3... when another template has it."""
+    base = slugify(name)[:110] or "prompt"
+    taken = set(
+        AIPrompt.objects.filter(slug__startswith=base)
+        .exclude(pk=exclude)
+        .values_list("slug", flat=True)
+    )
+    slug, number = base, 2
+    while slug in taken:
+        slug, number = f"{base}-{number}", number + 1
+    return slug
+
+
 # --- images -------------------------------------------------------------------------------
 
 
@@ -387,6 +401,7 @@ def generate_image(
     if not provider.is_configured():
         raise provider.ProviderNotConfigured
     model = model or settings.AI_IMAGE_MODEL
+    check_priced(SERVICE, model, per_image=True)
     budgets = check_budget(SERVICE)
     data = provider.generate_image(prompt, model=model, size=size)
     cost = image_cost(model, 1)

@@ -22,6 +22,7 @@ from ai_content.models import AIGeneration, AIPrompt, ImageAsset
 from ai_content.prompting import VariableError
 from benchbarrier.models import Scope
 from benchbarrier.services.audit import Actor
+from benchbarrier.services.prices import PriceUnknown
 from benchbarrier.services.spend import BudgetExceeded
 
 
@@ -71,6 +72,8 @@ def api_errors() -> Iterator[None]:
         raise ProviderRefused(str(exc)) from None
     except BudgetExceeded as exc:
         raise BudgetSpent(str(exc)) from None
+    except PriceUnknown as exc:
+        raise exceptions.ValidationError({"model": [str(exc)]}) from None
 
 
 def _input(serializer_class: type, request: Request) -> dict:

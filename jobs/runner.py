@@ -171,10 +171,13 @@ def drain(*, worker: str | None = None, budget_seconds: float | None = None) -> 
     return processed
 
 
-def run_until_idle(*, worker: str | None = None, limit: int | None = None) -> Iterator[list[Job]]:
-    """Claim and run due jobs in this process until none is due (or `limit` jobs ran),
-    yielding each batch once it has run: the foreground drain of `manage.py jobs_drain`
-    and of tests. Jobs their handlers enqueue for now run too; later ones wait."""
+def run_until_idle(
+    *, worker: str | None = None, limit: int | None = None, job_types: list[str] | None = None
+) -> Iterator[list[Job]]:
+    """Claim and run due jobs (of `job_types`, when given) in this process until none is
+    due (or `limit` jobs ran), yielding each batch once it has run: the foreground drain
+    of `manage.py jobs_drain`, of tests and of the demo data. Jobs their handlers
+    enqueue for now run too; later ones wait."""
     worker = worker or worker_id()
     ran = 0
     with draining():
@@ -184,7 +187,7 @@ def run_until_idle(*, worker: str | None = None, limit: int | None = None) -> It
                 if limit is None
                 else min(settings.JOBS_CLAIM_BATCH, limit - ran)
             )
-            jobs = services.claim_due_jobs(worker=worker, limit=size)
+            jobs = services.claim_due_jobs(worker=worker, limit=size, job_types=job_types)
             if not jobs:
                 return
             run_claimed(jobs, worker=worker)

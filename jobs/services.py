@@ -213,17 +213,18 @@ def due_jobs() -> QuerySet[Job]:
     return Job.objects.filter(status__in=WAITING_STATUSES, scheduled_for__lte=clock.now())
 
 
-def claim_due_jobs(*, worker: str, limit: int) -> list[Job]:
-    """Take up to `limit` due jobs, highest priority then earliest first, for `worker`.
+def claim_due_jobs(*, worker: str, limit: int, job_types: list[str] | None = None) -> list[Job]:
+    """Take up to `limit` due jobs (of `job_types`, when given), highest priority then
+    earliest first, for `worker`.
 
     Concurrent claimers never get the same job: locked rows are skipped, not waited for.
     Each claim counts as an attempt.
     """
     now = clock.now()
+    due = due_jobs() if job_types is None else due_jobs().filter(job_type__in=job_types)
     with transaction.atomic():
         ids = list(
-            due_jobs()
-            .order_by("-priority", "scheduled_for")
+            due.order_by("-priority", "scheduled_for")
             .select_for_update(skip_locked=True)
             .values_list("id", flat=True)[:limit]
         )

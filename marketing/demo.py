@@ -12,30 +12,34 @@ from analytics.validation import EventInput
 from benchbarrier import clock
 from benchbarrier.demo import demo_loader
 from benchbarrier.services.audit import Actor
+from jobs.runner import run_until_idle
 from marketing.models import Customer, Segment
 from marketing.services.customers import upsert_customers
 from marketing.services.segments import refresh_segment, save_segment
 
-SEED_SEGMENTS = {
+SEED_SEGMENTS = {  # the seed's exampleSegments, rules exactly as it writes them
     "High-Value Customers": (
-        "Spent over 1,000 across more than 5 orders.",
+        "Spent over 500 across more than 3 orders (the seed's rules).",
         [
-            {"field": "total_spent", "operator": "greater_than", "value": 1000},
-            {"field": "total_orders", "operator": "greater_than", "value": 5, "combinator": "and"},
+            {"field": "total_spent", "operator": "greater_than", "value": 500},
+            {"field": "order_count", "operator": "greater_than", "value": 3, "combinator": "and"},
         ],
     ),
     "Inactive Users": (
-        "Have not logged in for 30 days.",
-        [{"field": "last_login", "operator": "less_than", "value": "30_days_ago"}],
+        "No login for 30 days and no order yet (the seed's rules).",
+        [
+            {"field": "last_login", "operator": "less_than", "value": "30_days_ago"},
+            {"field": "total_orders", "operator": "equals", "value": 0, "combinator": "and"},
+        ],
     ),
     "Product Enthusiasts": (
-        "Browse a lot and open our emails.",
+        "Many product views and engaged with our emails (the seed's rules).",
         [
-            {"field": "product_views", "operator": "greater_than", "value": 50},
+            {"field": "product_views", "operator": "greater_than", "value": 10},
             {
                 "field": "email_engagement",
                 "operator": "greater_than",
-                "value": 0.7,
+                "value": 0.5,
                 "combinator": "and",
             },
         ],
@@ -51,6 +55,9 @@ def load(out: Callable[[str], None]) -> None:
     actor = Actor.system("demo")
     if not Customer.objects.filter(external_id="demo-1").exists():
         _customers_and_events(out, actor)
+    # The events' stats arrive through the bus; deliver them before counting members.
+    for _ in run_until_idle(worker="demo", job_types=["bus.deliver"]):
+        pass
     for name, (description, rules) in SEED_SEGMENTS.items():
         segment = Segment.objects.filter(name=name).first()
         if segment is None:

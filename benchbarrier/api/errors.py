@@ -16,6 +16,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, HttpRequest, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from djangorestframework_camel_case.util import camelize_re, underscore_to_camel
 from rest_framework import exceptions
 from rest_framework.response import Response
@@ -127,8 +128,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     return response
 
 
+@csrf_exempt  # it changes nothing; a POST to a wrong path must get this 404, not a CSRF page
 def json_not_found(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
-    """404 for unknown /api/ paths, in the API's error format."""
+    """404 for unknown /api/ paths, in the API's error format, for every method."""
     message = f"No API endpoint at {request.path}."
     return JsonResponse(
         _camel(

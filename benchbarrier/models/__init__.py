@@ -2,7 +2,14 @@ from benchbarrier.models.alerts import Notification, NotificationLevel
 from benchbarrier.models.api_keys import APIKey, Scope
 from benchbarrier.models.audit import ActorType, AuditLogEntry
 from benchbarrier.models.bus import BusDelivery
-from benchbarrier.models.spend import Budget, BudgetMode, ModelPrice, MonthlySpend, SpendEntry
+from benchbarrier.models.spend import (
+    Budget,
+    BudgetMode,
+    ModelPrice,
+    MonthlySpend,
+    SpendEntry,
+    SpendService,
+)
 from benchbarrier.models.workers import WorkerHeartbeat
 
 __all__ = [
@@ -18,5 +25,6 @@ __all__ = [
     "NotificationLevel",
     "Scope",
     "SpendEntry",
+    "SpendService",
     "WorkerHeartbeat",
 ]

@@ -5,13 +5,26 @@ from django.db import models
 from benchbarrier import clock
 
 
+class SpendService(models.TextChoices):
+    """The services the ledger counts: the seed's `CostTracking` services (openai,
+    anthropic, stability) and its budgets (email, sms), plus the channels to come."""
+
+    OPENAI = "openai", "OpenAI"
+    ANTHROPIC = "anthropic", "Anthropic"
+    STABILITY = "stability", "Stability AI"
+    EMAIL = "email", "Email"
+    SMS = "sms", "SMS"
+    PUSH = "push", "Push"
+    SOCIAL = "social", "Social"
+
+
 class SpendEntry(models.Model):
     """One paid call to an outside service: an email handed to the ESP, an AI
     completion, an SMS (the seed's `CostTracking`). Written by
     `benchbarrier.services.spend.record_spend`; `cost` is null when the price is unknown
     (never a made-up 0)."""
 
-    service = models.CharField(max_length=30, db_index=True, help_text="email, openai, sms")
+    service = models.CharField(max_length=30, db_index=True, choices=SpendService.choices)
     operation = models.CharField(max_length=60, help_text="e.g. send, chat.completion")
     model = models.CharField(max_length=100, blank=True)
     quantity = models.IntegerField(default=1, help_text="Messages, images or tokens.")
@@ -36,7 +49,9 @@ class ModelPrice(models.Model):
     the provider publishes it. A model missing here has its cost recorded as unknown."""
 
     model = models.CharField(max_length=100, unique=True, help_text="e.g. gpt-4o-mini")
-    service = models.CharField(max_length=30, default="openai")
+    service = models.CharField(
+        max_length=30, choices=SpendService.choices, default=SpendService.OPENAI
+    )
     input_per_million = models.DecimalField(
         "input / 1M tokens", max_digits=10, decimal_places=4, null=True, blank=True
     )
@@ -69,8 +84,9 @@ class Budget(models.Model):
     """A monthly spending limit for one service, or for everything (service empty)."""
 
     service = models.CharField(
-        max_length=30, unique=True, blank=True, help_text="openai, email, sms; empty: the total."
-    )
+        max_length=30, unique=True, blank=True, choices=SpendService.choices,
+        help_text="Empty: the total of every service.",
+    )  # fmt: skip
     monthly_limit = models.DecimalField(max_digits=12, decimal_places=2)
     currency = models.CharField(max_length=3, default="USD")
     mode = models.CharField(

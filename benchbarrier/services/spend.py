@@ -1,11 +1,10 @@
-"""The spend ledger every paid outside call writes to (email, AI, SMS), the price table
-that turns usage into cost, and the monthly budgets that warn and refuse."""
+"""The spend ledger every paid outside call writes to (email, AI, SMS) and the monthly
+budgets that warn and refuse. What a call costs is `benchbarrier.services.prices`."""
 
 from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -13,14 +12,11 @@ from typing import Any
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F, Sum
-from django.db.models.signals import post_delete, post_save
-from django.dispatch import receiver
 
 from benchbarrier import clock
 from benchbarrier.models import (
     Budget,
     BudgetMode,
-    ModelPrice,
     MonthlySpend,
     Notification,
     NotificationLevel,
@@ -135,69 +131,6 @@ def record_spends(
             for reference, details in entries
         ]
     )
-
-
-# --- prices -----------------------------------------------------------------------------
-
-MILLION = Decimal(1_000_000)
-
-
-@dataclass(frozen=True)
-class TokenUsage:
-    """What a completion used, from the provider's `usage` field."""
-
-    input_tokens: int = 0
-    cached_tokens: int = 0  # part of input_tokens served from the provider's cache
-    output_tokens: int = 0
-
-    @property
-    def total(self) -> int:
-        return self.input_tokens + self.output_tokens
-
-
-PRICES_TTL_SECONDS = 60
-_prices: dict[str, tuple[float, ModelPrice | None]] = {}
-
-
-def price_of(model: str) -> ModelPrice | None:
-    """The model's row of the price table, kept for a minute per process (an edit in the
-    admin applies within that minute)."""
-    now = time.monotonic()
-    cached = _prices.get(model)
-    if cached is None or now - cached[0] > PRICES_TTL_SECONDS:
-        cached = (now, ModelPrice.objects.filter(model=model).first())
-        _prices[model] = cached
-    return cached[1]
-
-
-@receiver(post_save, sender=ModelPrice)
-@receiver(post_delete, sender=ModelPrice)
-def _forget_prices(**kwargs: Any) -> None:
-    _prices.clear()
-
-
-def token_cost(model: str, usage: TokenUsage) -> Decimal | None:
-    """The cost of `usage` on `model` from the price table; None if it has no price."""
-    price = price_of(model)
-    if price is None or price.input_per_million is None or price.output_per_million is None:
-        return None
-    cached_rate = (
-        price.cached_input_per_million
-        if price.cached_input_per_million is not None
-        else price.input_per_million
-    )
-    fresh = max(usage.input_tokens - usage.cached_tokens, 0)
-    cost = (
-        fresh * price.input_per_million
-        + usage.cached_tokens * cached_rate
-        + usage.output_tokens * price.output_per_million
-    ) / MILLION
-    return cost.quantize(Decimal("0.000001"))
-
-
-def image_cost(model: str, count: int) -> Decimal | None:
-    price = price_of(model)
-    return None if price is None or price.per_image is None else price.per_image * count
 
 
 # --- budgets ----------------------------------------------------------------------------

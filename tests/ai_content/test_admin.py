@@ -18,16 +18,17 @@ PLAYGROUND = "/admin/ai_content/aiprompt/playground/"
 @pytest.fixture
 def subject():
     load(lambda line: None)
-    return AIPrompt.objects.get(name="email-subject-line")
+    return AIPrompt.objects.get(slug="email-subject-line")
 
 
 def test_the_playground_renders_runs_and_marks_as_used(staff_client, fake_openai, subject):
     page = staff_client.get(f"{PLAYGROUND}?prompt={subject.pk}")
     assert page.status_code == 200
-    assert b'name="var:campaign_topic"' in page.content
-    variables = {"var:campaign_topic": "autumn <sale>", "var:audience": "runners"}
+    assert b'name="var:email_purpose"' in page.content
+    variables = {"var:email_purpose": "autumn <sale>", "var:audience": "runners",
+                 "var:tone": "warm", "var:goal": "clicks"}  # fmt: skip
     preview = staff_client.post(PLAYGROUND, {"prompt": subject.pk, "preview": "1", **variables})
-    assert b"a campaign about autumn &lt;sale&gt; aimed at runners" in preview.content
+    assert b"compelling email subject lines for: autumn &lt;sale&gt;" in preview.content
     assert fake_openai.requests == []
     run = staff_client.post(PLAYGROUND, {"prompt": subject.pk, "run": "1", **variables})
     assert fake_openai.replies[0].encode() in run.content
@@ -41,7 +42,7 @@ def test_the_playground_renders_runs_and_marks_as_used(staff_client, fake_openai
 
 def test_the_playground_names_a_missing_variable(staff_client, fake_openai, subject):
     page = staff_client.post(PLAYGROUND, {"prompt": subject.pk, "run": "1",
-                                          "var:campaign_topic": "sale"})  # fmt: skip
+                                          "var:email_purpose": "sale"})  # fmt: skip
     assert b"variables.audience: required by the template" in page.content
     assert fake_openai.requests == []
 

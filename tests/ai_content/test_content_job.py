@@ -19,13 +19,15 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def announcement():
     load(lambda line: None)
-    return AIPrompt.objects.get(name="product-announcement")
+    return AIPrompt.objects.get(slug="product-announcement")
 
 
 def items(count: int) -> list[dict]:
     return [
-        {"key": f"sku-{n}", "variables": {"product_name": f"Shoe {n}", "target_audience": "runners",
-                                          "features": "light", "tone": "warm"}}
+        {"key": f"sku-{n}", "variables": {"product_name": f"Shoe {n}", "price": "119 EUR",
+                                          "features": "light", "audience": "runners",
+                                          "tone": "warm", "platform": "Instagram",
+                                          "max_length": "280"}}
         for n in range(count)
     ]  # fmt: skip
 
@@ -43,7 +45,7 @@ def test_descriptions_for_many_products_in_parallel_with_progress(
     assert job.status == JobStatus.COMPLETED, job.error_message
     assert job.result["generated"] == 30
     assert list(job.result["failed"]) == ["broken"]
-    assert "variables.target_audience: required" in job.result["failed"]["broken"]
+    assert "variables.price: required" in job.result["failed"]["broken"]
     assert job.progress["done"] == job.progress["total"] == 31
     assert job.progress["generated"] == 30 and job.progress["failed"] == 1
     assert len(fake_openai.requests) == 30

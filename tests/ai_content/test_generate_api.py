@@ -9,7 +9,7 @@ import pytest
 
 from ai_content.models import AIGeneration, AIPrompt
 from ai_content.provider import NOT_CONFIGURED
-from benchbarrier.models import AuditLogEntry, SpendEntry
+from benchbarrier.models import AuditLogEntry, Budget, SpendEntry
 from benchbarrier.services.audit import Actor
 from tests.api_errors import error_fields
 
@@ -86,12 +86,28 @@ def test_cached_input_tokens_cost_the_cached_rate(client, fake_openai):
     assert Decimal(str(response.json()["cost"])) == Decimal("0.0015")
 
 
-def test_a_model_without_a_price_costs_unknown_never_zero(client, fake_openai, caplog):
+def test_the_seeds_models_are_priced_from_the_maintained_table(client, fake_openai):
+    for model, expected in (("gpt-4", "0.006"), ("gpt-3.5-turbo", "0.00012")):
+        response = client.post(GENERATE, {"customPrompt": "Say hi", "model": model},
+                               format="json")  # fmt: skip
+        assert response.status_code == 201, response.json()
+        # 120 in, 40 out: gpt-4 at 30/60 per 1M, gpt-3.5-turbo at 0.50/1.50
+        assert Decimal(str(response.json()["cost"])) == Decimal(expected)
+
+
+def test_a_model_with_no_price_is_refused_while_a_budget_counts(client, fake_openai, caplog):
+    refused = client.post(GENERATE, {"customPrompt": "Say hi", "model": "llama3.1:8b"},
+                          format="json")  # fmt: skip
+    assert refused.status_code == 400
+    assert error_fields(refused) == {"model": "invalid"}
+    assert "add its price in the admin (Platform > Model prices" in refused.json()["message"]
+    assert fake_openai.requests == [] and not SpendEntry.objects.exists()
+    Budget.objects.filter(service__in=["openai", ""]).delete()
     with caplog.at_level(logging.WARNING):
         response = client.post(GENERATE, {"customPrompt": "Say hi", "model": "llama3.1:8b"},
                                format="json")  # fmt: skip
     assert response.status_code == 201
-    assert response.json()["cost"] is None
+    assert response.json()["cost"] is None, "unknown, never 0"
     assert SpendEntry.objects.get().cost is None
     assert "no price for openai chat.completion llama3.1:8b" in caplog.text
 
@@ -276,15 +292,19 @@ def test_the_seed_templates_ship_in_the_demo_data(client, fake_openai):
     load(lambda line: None)  # idempotent
     names = [p["name"] for p in client.get("/api/ai/prompts").json()["results"]]
     assert names == ["blog-outline", "email-subject-line", "product-announcement"]
-    subject = AIPrompt.objects.get(name="email-subject-line")
-    assert subject.variables == ["campaign_topic", "audience"] and subject.max_length == 60
+    subject = AIPrompt.objects.get(slug="email-subject-line")
+    assert subject.variables == ["email_purpose", "audience", "tone", "goal"]
+    assert subject.template.startswith("\nGenerate 5 compelling email subject lines for: ")
     response = client.post(
         GENERATE,
-        {"promptId": subject.pk, "variables": {"campaign_topic": "autumn sale",
-                                               "audience": "trail runners"}},
+        {"promptId": "email-subject-line",  # the seed's promptId is a string
+         "variables": {"email_purpose": "autumn sale", "audience": "trail runners",
+                       "tone": "playful", "goal": "opens"}},
         format="json",
     )  # fmt: skip
-    assert response.status_code == 201
+    assert response.status_code == 201, response.json()
+    sent = fake_openai.requests[0]["body"]["messages"][-1]["content"]
+    assert "Generate 5 compelling email subject lines for: autumn sale" in sent
 
 
 @pytest.mark.parametrize(
@@ -293,7 +313,8 @@ def test_the_seed_templates_ship_in_the_demo_data(client, fake_openai):
         ("/api/ai/optimize", {"content": "x"}, "goal"),
         ("/api/ai/optimize", {"goal": "shorter"}, "content"),
         ("/api/ai/optimize", {"content": "x", "goal": "y", "category": "poem"}, "category"),
-        ("/api/ai/prompts", {"name": "a b", "template": "x"}, "name"),
+        ("/api/ai/prompts", {"name": "", "template": "x"}, "name"),
+        ("/api/ai/prompts", {"name": "ok", "template": "x", "category": "poetry"}, "category"),
         ("/api/ai/prompts", {"name": "ok", "template": "x", "temperature": 3}, "temperature"),
         ("/api/ai/prompts", {"name": "ok", "template": "x", "maxTokens": 0}, "maxTokens"),
         ("/api/ai/prompts", {"name": "ok", "template": "{{a}}", "variables": ["a-b"]},

@@ -142,3 +142,8 @@ def test_jobs_drain_runs_due_jobs_and_says_what_ran(capsys):
     assert "the next scheduled job is due at" in out  # the run's 1 h wait
     call_command("jobs_drain", "--quiet")
     assert capsys.readouterr().out.startswith("ran 0 job(s)")
+    record_events([ev(2, "cart.abandoned", user="u2", cartId="c2")])
+    call_command("jobs_drain", "--type", "bus.deliver")
+    out = capsys.readouterr().out
+    assert "bus.deliver" in out and "workflow.advance" not in out, "only the type asked for"
+    assert Job.objects.filter(job_type="workflow.advance", status="pending").count() == 2

@@ -111,3 +111,21 @@ def test_a_time_filter_with_an_offset_postgresql_cannot_store_is_400(
     assert "UTC offset out of range" in response.json()["message"]
     assert client.get(path, {parameter: "2026-11-24T12:00:00-15:59"}).status_code == 200
     assert client.get(path, {parameter: "not a time"}).status_code == 400
+
+
+@pytest.mark.parametrize("method", ["get", "post", "put", "patch", "delete"])
+def test_an_unknown_api_path_is_a_json_404_for_every_method(method):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)  # as a browser or a site's server would call
+    response = getattr(client, method)(
+        "/api/automation/nothing-here", content_type="application/json"
+    )
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    body = response.json()
+    assert (
+        body["code"] == "not_found"
+        and body["message"] == "No API endpoint at /api/automation/nothing-here."
+    )
+    assert body["errors"] == [{"field": None, "code": "not_found", "message": body["message"]}]

@@ -47,7 +47,7 @@ def test_the_seeds_segments_are_created_through_the_api(client, name):
 
 def test_high_value_rules_read_as_words(client):
     body = client.post(URL, {"name": "HV", "rules": HIGH_VALUE}, format="json").json()
-    assert body["rulesText"] == "total spent > 1000 and total orders > 5"
+    assert body["rulesText"] == "total spent > 500 and order count > 3"
 
 
 def test_bad_rules_are_400_naming_the_rule_and_nothing_is_saved(client):
@@ -136,7 +136,7 @@ def test_preview_counts_without_saving(client):
     assert response.status_code == 200
     body = response.json()
     assert body["count"] == 3 and len(body["sample"]) == 2
-    assert body["rulesText"] == "total spent > 1000 and total orders > 5"
+    assert body["rulesText"] == "total spent > 500 and order count > 3"
     assert not Segment.objects.exists()
 
     bad = client.post(f"{URL}/preview", {"rules": [{"field": "x"}]}, format="json")

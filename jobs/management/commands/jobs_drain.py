@@ -19,13 +19,20 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--limit", type=int, help="Stop after this many jobs.")
+        parser.add_argument(
+            "--type", action="append", dest="job_types", metavar="JOB_TYPE",
+            help="Only jobs of this type (repeat for more), e.g. --type bus.deliver.",
+        )  # fmt: skip
         parser.add_argument("--quiet", action="store_true", help="Print only the summary line.")
 
     def handle(self, *args: Any, **options: Any) -> None:
         started = time.monotonic()
         outcomes: Counter[tuple[str, str]] = Counter()
         worker = f"jobs_drain:{runner.worker_id()}"
-        for batch in runner.run_until_idle(worker=worker, limit=options["limit"]):
+        batches = runner.run_until_idle(
+            worker=worker, limit=options["limit"], job_types=options["job_types"]
+        )
+        for batch in batches:
             statuses = dict(
                 Job.objects.filter(id__in=[j.id for j in batch]).values_list("id", "status")
             )

@@ -1,7 +1,7 @@
 """Email delivery throughput through the whole path, on one machine.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres \\
-    .venv/bin/python -m bench.email [--emails 5000] [--processes 2]
+    .venv/bin/python -m bench.emails [--emails 5000] [--processes 2]
 
 Makes its own database (`<name>_bench_email`), with anymail's test backend as the ESP.
 The whole path: `--emails` deliveries are queued, then `--processes` worker processes
@@ -93,7 +93,7 @@ def main() -> None:
 
     started = time.perf_counter()
     workers = [
-        subprocess.Popen([sys.executable, "-m", "bench.email", "--drain"], cwd=ROOT)
+        subprocess.Popen([sys.executable, "-m", "bench.emails", "--drain"], cwd=ROOT)
         for _ in range(args.processes)
     ]
     for worker in workers:
