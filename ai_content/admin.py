@@ -15,6 +15,7 @@ from django.urls import path, reverse
 
 from ai_content import prompting, provider, services
 from ai_content.models import AIGeneration, AIPrompt, AIPromptVersion, ImageAsset
+from benchbarrier.dashboard import place
 from benchbarrier.services.audit import Actor
 from benchbarrier.services.prices import PriceUnknown
 from benchbarrier.services.spend import BudgetExceeded
@@ -185,3 +186,6 @@ class ImageAssetAdmin(admin.ModelAdmin):
     @admin.display(description="smaller by")
     def reduction_display(self, asset: ImageAsset) -> str:
         return "-" if asset.reduction is None else f"{asset.reduction:.0%}"
+
+
+place("Content", AIPrompt, AIGeneration, ImageAsset)

@@ -121,6 +121,7 @@ class AIGeneration(models.Model):
     created_at = models.DateTimeField(default=clock.now, db_index=True)
 
     class Meta:
+        verbose_name = "AI generation"
         db_table = "ai_generations"
         ordering = ["-created_at"]
 
@@ -163,6 +164,7 @@ class ImageAsset(models.Model):
     created_at = models.DateTimeField(default=clock.now, db_index=True)
 
     class Meta:
+        verbose_name = "image"
         db_table = "ai_images"
         ordering = ["-created_at"]
 

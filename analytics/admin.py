@@ -13,6 +13,9 @@ from django.utils.html import format_html
 
 from analytics.catalogue import CATALOGUE
 from analytics.models import Event
+from analytics.selectors import orders_by_day
+from benchbarrier.charts import bar_chart
+from benchbarrier.dashboard import Figure, Panel, list_link, panel, place
 
 # Below this many rows (by the statistics) the exact count is cheap enough.
 ESTIMATE_ABOVE = 1_000_000
@@ -80,3 +83,28 @@ class EventAdmin(admin.ModelAdmin):
     @admin.display(description="properties")
     def pretty_properties(self, event: Event) -> str:
         return format_html("<pre>{}</pre>", json.dumps(event.properties, indent=2, sort_keys=True))
+
+
+place("Analytics", Event)
+
+
+@panel("Sales", order=10)
+def sales(request: HttpRequest) -> Panel:
+    """Revenue and orders today and over 30 days, from `order.completed` events."""
+    days = orders_by_day(30)
+    today = days[-1]
+    link = list_link(Event, event="order.completed")
+    return Panel(
+        "Sales",
+        figures=[
+            Figure("revenue today", f"{today.revenue:,.2f}", link),
+            Figure("orders today", f"{today.orders:,}", link),
+            Figure("revenue, 30 days", f"{sum(d.revenue for d in days):,.2f}", link),
+            Figure("orders, 30 days", f"{sum(d.orders for d in days):,}", link),
+        ],
+        chart=bar_chart(
+            [(f"{d.day:%a %-d %b}", d.revenue) for d in days], title="Revenue per day, 30 days"
+        ),
+        note="From order.completed events (totals as the site sent them); a bar per day.",
+        link=link,
+    )

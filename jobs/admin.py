@@ -8,9 +8,11 @@ from django.db.models import Count, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils.html import format_html
 
+from benchbarrier.dashboard import Figure, Panel, list_link, panel, place
 from benchbarrier.services.audit import Actor
 from jobs import services
 from jobs.models import Job, JobStatus
+from jobs.selectors import queue_now
 
 STATUS_COLOURS = {
     JobStatus.PENDING: "#666",
@@ -149,3 +151,26 @@ class JobAdmin(admin.ModelAdmin):
             self.message_user(request, f"{done} job(s) {verb}.", messages.SUCCESS)
         for reason in refused[:10]:
             self.message_user(request, reason, messages.WARNING)
+
+
+place("Operations", Job)
+
+
+@panel("Jobs", order=50)
+def jobs(request: HttpRequest) -> Panel:
+    """The queue now: what waits, what runs, what failed for good in the last 24 hours."""
+    now = queue_now()
+    oldest = "" if now.oldest_due_seconds is None else f"{now.oldest_due_seconds:,.0f} s"
+    return Panel(
+        "Background jobs",
+        figures=[
+            Figure("queued, due now", f"{now.due:,}", list_link(Job, status__exact="pending"),
+                   tone="warn" if now.due > 100 else ""),
+            Figure("running", f"{now.running:,}", list_link(Job, status__exact="processing")),
+            Figure("scheduled later", f"{now.later:,}"),
+            Figure("failed, 24 h", f"{now.failed_24h:,}", list_link(Job, status__exact="failed"),
+                   tone="bad" if now.failed_24h else "good"),
+        ],
+        note=f"The oldest due job has waited {oldest}." if oldest else "Nothing is waiting.",
+        link=list_link(Job),
+    )  # fmt: skip

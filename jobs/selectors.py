@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.db import connection
-from django.db.models import Aggregate, Count, DurationField, F
+from django.db.models import Aggregate, Count, DurationField, F, Min, Q
 
 from benchbarrier import clock
 from jobs.models import Job, JobStatus
@@ -91,3 +91,36 @@ def queue_stats(*, window: timedelta = timedelta(hours=1)) -> QueueStats:
         p95_ms=p95,
         p99_ms=p99,
     )
+
+
+@dataclass(frozen=True)
+class QueueNow:
+    due: int  # waiting and due now
+    later: int  # waiting, due later (delays, waits, retries)
+    running: int
+    failed_24h: int
+    oldest_due_seconds: float | None
+
+
+def queue_now(now: datetime | None = None) -> QueueNow:
+    """The queue at a glance, in two small queries (the waiting part of the table is
+    small: the claim index holds only it)."""
+    now = now or clock.now()
+    waiting = Job.objects.filter(status__in=[JobStatus.PENDING, JobStatus.RETRYING])
+    counts = waiting.aggregate(
+        due=Count("id", filter=Q(scheduled_for__lte=now)),
+        later=Count("id", filter=Q(scheduled_for__gt=now)),
+        oldest=Min("scheduled_for", filter=Q(scheduled_for__lte=now)),
+    )
+    others = Job.objects.filter(
+        Q(status=JobStatus.PROCESSING)
+        | Q(status=JobStatus.FAILED, completed_at__gte=now - timedelta(hours=24))
+    ).aggregate(
+        running=Count("id", filter=Q(status=JobStatus.PROCESSING)),
+        failed=Count("id", filter=Q(status=JobStatus.FAILED)),
+    )
+    oldest = counts["oldest"]
+    return QueueNow(
+        counts["due"], counts["later"], others["running"], others["failed"],
+        (now - oldest).total_seconds() if oldest else None,
+    )  # fmt: skip

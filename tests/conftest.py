@@ -56,8 +56,21 @@ def redis_missing() -> str | None:
     return None
 
 
+@cache
+def browser_missing() -> str | None:
+    from tests.browser.driver import CHROMEDRIVER, CHROMIUM
+
+    missing = [path for path in (CHROMIUM, CHROMEDRIVER) if not os.access(path, os.X_OK)]
+    if missing:
+        return (f"needs Chromium and its driver ({', '.join(missing)} missing): "
+                "apt-get install -y chromium chromium-driver")  # fmt: skip
+    return None
+
+
 def _requirement_problems(item: pytest.Item) -> list[str]:
     problems = []
+    if item.get_closest_marker("browser") and (reason := browser_missing()):
+        problems.append(reason)
     needs_pg = item.get_closest_marker("postgres") or item.get_closest_marker("celery")
     needs_redis = item.get_closest_marker("redis") or item.get_closest_marker("celery")
     if needs_pg and (reason := postgres_missing()):

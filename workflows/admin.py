@@ -1,17 +1,20 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
+from benchbarrier import clock
+from benchbarrier.dashboard import Figure, Panel, list_link, panel, place
 from benchbarrier.services.audit import Actor
 from workflows import services
 from workflows.definition import DefinitionError, validate_definition
@@ -232,7 +235,7 @@ class WorkflowAdmin(admin.ModelAdmin):
                 }
                 taken = simulate(
                     workflow.steps,
-                    {"trigger": context, "userId": request.POST.get("user_id", "")},
+                    services.run_context(workflow, context, request.POST.get("user_id", "")),
                     checks=forced,
                     events=request.POST.getlist("events"),
                 )
@@ -255,7 +258,7 @@ class WorkflowAdmin(admin.ModelAdmin):
             "sample": sample,
             "taken": taken,
             "error": error,
-            "checks": named,
+            "checks": [(name, request.POST.get(f"check:{name}", "yes")) for name in named],
             "events": events,
         }
         return TemplateResponse(request, "admin/workflows/workflow/simulate.html", context)
@@ -376,3 +379,36 @@ class WorkflowExecutionAdmin(admin.ModelAdmin):
             except services.WorkflowStateError:
                 continue
         self.message_user(request, f"{cancelled} run(s) cancelled.")
+
+
+place("Automation", Workflow, WorkflowExecution)
+
+
+@panel("Workflows", order=20)
+def workflows(request: HttpRequest) -> Panel:
+    """Live workflows and their runs: waiting (a wait or an awaited event), failed."""
+    since = clock.now() - timedelta(hours=24)
+    runs = WorkflowExecution.objects.aggregate(
+        waiting=Count("id", filter=Q(status=ExecutionStatus.WAITING)),
+        running=Count(
+            "id", filter=Q(status__in=[ExecutionStatus.PENDING, ExecutionStatus.RUNNING])
+        ),
+        failed=Count("id", filter=Q(status=ExecutionStatus.FAILED, completed_at__gte=since)),
+        done=Count("id", filter=Q(status=ExecutionStatus.COMPLETED, completed_at__gte=since)),
+    )
+    live = Workflow.objects.filter(is_paused=False).count()
+    return Panel(
+        "Workflows",
+        figures=[
+            Figure("active workflows", f"{live:,}", list_link(Workflow, is_paused__exact=0)),
+            Figure("runs waiting", f"{runs['waiting']:,}",
+                   list_link(WorkflowExecution, status__exact="waiting")),
+            Figure("runs completed, 24 h", f"{runs['done']:,}",
+                   list_link(WorkflowExecution, status__exact="completed")),
+            Figure("runs failed, 24 h", f"{runs['failed']:,}",
+                   list_link(WorkflowExecution, status__exact="failed"),
+                   tone="bad" if runs["failed"] else "good"),
+        ],
+        note=f"{runs['running']:,} run(s) about to take their next step.",
+        link=list_link(Workflow),
+    )  # fmt: skip

@@ -113,6 +113,7 @@ class WorkflowExecution(models.Model):
     completed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = "workflow run"
         db_table = "workflow_executions"
         # Every step rewrites its run's row: no index that nothing reads (such as the
         # LIKE indexes `db_index=True` adds to text columns).

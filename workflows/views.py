@@ -137,10 +137,9 @@ class WorkflowViewSet(viewsets.ModelViewSet):
         params = serializers.SimulateSerializer(data=request.data)
         params.is_valid(raise_exception=True)
         data = params.validated_data
-        context = {"trigger": data["context"], "userId": data["user_id"]}
-        steps = simulate(
-            self.get_object().steps, context, checks=data["checks"], events=data["events"]
-        )
+        workflow = self.get_object()
+        context = services.run_context(workflow, data["context"], data["user_id"])
+        steps = simulate(workflow.steps, context, checks=data["checks"], events=data["events"])
         return Response({"steps": serializers.SimulatedStepSerializer(steps, many=True).data})
 
     @extend_schema(request=None, responses={200: serializers.WorkflowSerializer})

@@ -8,6 +8,7 @@ from django.utils.html import format_html
 from rest_framework_api_key.models import APIKey as LibraryAPIKey
 
 from benchbarrier import clock
+from benchbarrier.dashboard import place
 from benchbarrier.models import APIKey, Scope
 from benchbarrier.services import api_keys as service
 from benchbarrier.services.audit import Actor
@@ -139,3 +140,6 @@ class APIKeyAdmin(admin.ModelAdmin):
             ),
             messages.WARNING,
         )
+
+
+place("Settings", APIKey)

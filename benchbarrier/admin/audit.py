@@ -7,6 +7,7 @@ from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
 
+from benchbarrier.dashboard import place
 from benchbarrier.models import AuditLogEntry
 
 
@@ -56,3 +57,6 @@ class AuditLogEntryAdmin(admin.ModelAdmin):
         return format_html(
             "<pre>{}</pre>", json.dumps(entry.changes, indent=2, sort_keys=True, default=str)
         )
+
+
+place("Operations", AuditLogEntry)

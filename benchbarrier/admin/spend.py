@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.html import format_html
 
 from benchbarrier import clock
+from benchbarrier.dashboard import Figure, Panel, list_link, panel, place
 from benchbarrier.models import Budget, ModelPrice, MonthlySpend, Notification, SpendEntry
 from benchbarrier.services.spend import month_spend, month_start
 
@@ -168,3 +169,29 @@ class NotificationAdmin(admin.ModelAdmin):
     def acknowledge(self, request: HttpRequest, queryset: QuerySet[Notification]) -> None:
         count = queryset.filter(acknowledged_at__isnull=True).update(acknowledged_at=clock.now())
         self.message_user(request, f"{count} notification(s) acknowledged.")
+
+
+place("Operations", SpendEntry, MonthlySpend, Budget, ModelPrice, Notification)
+
+
+@panel("Spend", order=60)
+def spend(request: HttpRequest) -> Panel:
+    """This month's spend against each budget (amber from its warning share, red when
+    spent), and the notifications nobody has acknowledged."""
+    figures = []
+    for budget in Budget.objects.all():
+        spent = month_spend(budget.service or None)
+        share = float(spent / budget.monthly_limit * 100) if budget.monthly_limit else 100.0
+        tone = "bad" if share >= 100 else "warn" if share >= budget.warn_at_percent else ""
+        figures.append(Figure(f"{budget.label}, of {budget.monthly_limit:,.0f} {budget.currency}",
+                              f"{spent:,.2f}", list_link(MonthlySpend), tone=tone))  # fmt: skip
+    open_count = Notification.objects.filter(acknowledged_at__isnull=True).count()
+    figures.append(Figure("open notifications", f"{open_count:,}",
+                          list_link(Notification, acknowledged_at__isnull="True"),
+                          tone="warn" if open_count else "good"))  # fmt: skip
+    return Panel(
+        f"Spend this month ({clock.now():%B})",
+        figures=figures,
+        note="AI, email and SMS spend from the ledger; budgets refuse or warn at 100%.",
+        link=list_link(Budget),
+    )

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.http import HttpRequest
 
+from benchbarrier.dashboard import place
 from benchbarrier.models import WorkerHeartbeat
 
 
@@ -23,3 +24,6 @@ class WorkerHeartbeatAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
+
+
+place("Operations", WorkerHeartbeat)

@@ -115,6 +115,8 @@ class MonthlySpend(models.Model):
     total = models.DecimalField(max_digits=14, decimal_places=6, default=0)
 
     class Meta:
+        verbose_name = "monthly spend"
+        verbose_name_plural = "monthly spend"
         db_table = "monthly_spend"
         constraints = [
             models.UniqueConstraint(fields=["service", "month"], name="monthly_spend_once")

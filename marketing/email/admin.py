@@ -5,7 +5,6 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
-from django.core.mail import EmailMultiAlternatives
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.loader import render_to_string
@@ -121,11 +120,13 @@ class EmailTemplateAdmin(admin.ModelAdmin):
         url = reverse("admin:marketing_emailtemplate_send_test", args=[template.pk])
         return format_html(
             '<a class="button" href="{}">Send a test to me</a> '
-            "(with the sample data, to your staff email address; not a delivery)",
+            "(with the sample data, to your staff email address, marked as a test)",
             url,
         )
 
     def send_test_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        """Queue the template, with its sample data, to the staff member's own address:
+        a delivery marked as a test (it shows in Email deliveries), sent by a worker."""
         template = get_object_or_404(EmailTemplate, pk=pk)
         back = redirect("admin:marketing_emailtemplate_change", pk)
         if not request.user.email:
@@ -133,29 +134,33 @@ class EmailTemplateAdmin(admin.ModelAdmin):
                               messages.ERROR)  # fmt: skip
             return back
         try:
-            rendered = render_email(template, template.sample_data, customer=None,
-                                    to_email=request.user.email)  # fmt: skip
+            render_email(template, template.sample_data, customer=None,
+                         to_email=request.user.email)  # fmt: skip
         except (MissingVariable, ValueError) as exc:
             self.message_user(
                 request, f"Not sent: {exc}. Fill in the sample data.", messages.ERROR
             )
             return back
-        message = EmailMultiAlternatives(
-            subject=f"[Test] {rendered.subject}", body=rendered.text,
-            from_email=settings.DEFAULT_FROM_EMAIL, to=[request.user.email],
+        delivery = email_services.queue_email(
+            template=template.slug, variables=template.sample_data, to=request.user.email,
+            source=f"test by {request.user}", test=True,
         )  # fmt: skip
-        message.attach_alternative(rendered.html, "text/html")
-        message.send()
-        self.message_user(request, f"Test sent to {request.user.email}.", messages.SUCCESS)
+        url = reverse("admin:marketing_emaildelivery_change", args=[delivery.pk])
+        self.message_user(
+            request,
+            format_html('Test queued for {}: <a href="{}">follow it in Email deliveries</a>.',
+                        request.user.email, url),
+            messages.SUCCESS,
+        )  # fmt: skip
         return back
 
 
 @admin.register(EmailDelivery)
 class EmailDeliveryAdmin(admin.ModelAdmin):
     change_list_template = "admin/marketing/emaildelivery/change_list.html"
-    list_display = ["created_at", "to_email", "template", "kind", "coloured_status", "reason",
-                    "sent_at", "opened_at", "clicked_at"]  # fmt: skip
-    list_filter = ["status", "kind", "template", "created_at"]
+    list_display = ["created_at", "to_email", "template", "kind", "is_test", "coloured_status",
+                    "reason", "sent_at", "opened_at", "clicked_at"]  # fmt: skip
+    list_filter = ["status", "kind", "is_test", "template", "created_at"]
     search_fields = ["=to_email", "=esp_message_id", "source"]
     list_select_related = ["template"]
     show_full_result_count = False

@@ -73,6 +73,10 @@ class EmailDelivery(models.Model):
     )
     variables = models.JSONField(default=dict, blank=True)
     kind = models.CharField(max_length=15, choices=EmailKind.choices)
+    is_test = models.BooleanField(
+        "test", default=False,
+        help_text="A test a staff member sent to themselves: no consent rules, [Test] subject.",
+    )  # fmt: skip
     status = models.CharField(
         max_length=12, choices=DeliveryStatus.choices, default=DeliveryStatus.QUEUED, db_index=True
     )

@@ -106,7 +106,7 @@ def deliver_many(delivery_ids: list[int]) -> dict[int, Exception]:
                 _set(delivery, DeliveryStatus.FAILED, str(exc), changed)
                 failures[delivery.pk] = SendFailed(str(exc))
                 continue
-            delivery.subject = rendered.subject
+            delivery.subject = ("[Test] " if delivery.is_test else "") + rendered.subject
             delivery.links = rendered.links
             delivery.message_id = make_msgid(domain=_domain())
             _set(delivery, DeliveryStatus.SENDING, "", changed)
@@ -209,7 +209,7 @@ def _decide(
     for suppression in suppressions:
         if suppression.scope == SuppressionScope.ALL:
             return Decision(f"suppressed: {suppression.reason}")
-    if delivery.kind == EmailKind.TRANSACTIONAL:
+    if delivery.kind == EmailKind.TRANSACTIONAL or delivery.is_test:
         return None
     customer = delivery.customer
     if customer is None or not customer.email_opt_in:
@@ -294,7 +294,7 @@ def _send(delivery: EmailDelivery, rendered: RenderedEmail, connection: Any) -> 
         headers["List-Unsubscribe"] = f"<{rendered.unsubscribe_url}>"
         headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message = EmailMultiAlternatives(
-        subject=rendered.subject,
+        subject=delivery.subject,
         body=rendered.text,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[delivery.to_email],

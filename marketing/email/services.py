@@ -47,10 +47,12 @@ def queue_email(
     source: str = "",
     idempotency_key: str | None = None,
     send_after: datetime | None = None,
+    test: bool = False,
 ) -> EmailDelivery:
     """Record a delivery and queue its `email.send` job (in the caller's transaction).
 
-    The same idempotency key returns the first delivery instead of a second one.
+    The same idempotency key returns the first delivery instead of a second one. A test
+    (a staff member's "send a test to me") skips the consent rules, not suppression.
     """
     email_template = EmailTemplate.objects.filter(slug=template).first()
     if email_template is None:
@@ -70,6 +72,7 @@ def queue_email(
                 "kind": kind or email_template.kind,
                 "source": source,
                 "send_after": send_after,
+                "is_test": test,
             },
         )
         if created:

@@ -16,6 +16,7 @@ from marketing.email.sending import deliver
 from marketing.email.services import apply_esp_event, queue_email
 from marketing.models import EmailDelivery, EmailTemplate, Suppression
 from marketing.selectors import delivery_rate
+from tests.conftest import run_due_jobs
 from tests.marketing.factories import CustomerFactory
 
 pytestmark = pytest.mark.django_db
@@ -67,13 +68,16 @@ def test_a_template_that_does_not_compile_is_refused_with_the_field(staff_client
 
 
 def test_send_a_test_to_me(staff_client):
-    template = EmailTemplate.objects.get(slug="order-confirmation")
+    template = EmailTemplate.objects.get(slug="win-back-1")  # marketing: no opt-in needed
     url = reverse("admin:marketing_emailtemplate_send_test", args=[template.pk])
     response = staff_client.get(url, follow=True)
-    assert "Test sent to" in response.content.decode()
-    assert len(mail.outbox) == 1
-    assert mail.outbox[0].subject == "[Test] Order BB-10042 confirmed"
-    assert not EmailDelivery.objects.exists()
+    assert "Test queued for" in response.content.decode()
+    delivery = EmailDelivery.objects.get()
+    assert delivery.is_test and delivery.source.startswith("test by ")
+    run_due_jobs()
+    delivery.refresh_from_db()
+    assert delivery.status == "sent", delivery.reason
+    assert len(mail.outbox) == 1 and mail.outbox[0].subject.startswith("[Test] ")
 
 
 def test_deliveries_and_suppressions_in_the_admin(staff_client):

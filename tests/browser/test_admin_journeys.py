@@ -1,0 +1,179 @@
+"""The marketer's journeys through the admin, in a real Chromium against the live server:
+each drives the screens as a person would and asserts what they see, then leaves a
+full-page screenshot in SCREENSHOT_DIR (var/screenshots by default)."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+import pytest
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import Select
+
+from ai_content.demo import load as load_prompts
+from ai_content.models import AIGeneration
+from analytics.services import record_events
+from jobs.models import JobStatus
+from jobs.services import enqueue
+from marketing.models import Customer, EmailDelivery
+from tests.conftest import run_due_jobs
+from tests.workflows.helpers import seed_workflow
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_log_in_and_read_the_days_figures(browser, marketer):
+    marketer()
+    record_events([{"eventName": "order.completed", "userId": "u1", "messageId": "o1",
+                    "properties": {"orderId": "1001", "total": "129.90", "currency": "EUR"}}])  # fmt: skip
+    run_due_jobs()
+    browser.log_in("marketer")
+    assert browser.text("h1").startswith("Today")
+    sales = browser.find("section[aria-label=Sales]")
+    assert "129.90\nrevenue today" in sales.text and "1\norders today" in sales.text
+    navigation = browser.text("#nav-sidebar").lower()  # headings are upper-cased by CSS
+    assert "audience\n" in navigation and "automation\n" in navigation
+    browser.screenshot("01-dashboard")
+    sales.find_element(By.PARTIAL_LINK_TEXT, "orders today").click()
+    browser.wait_for_text("order.completed", "#result_list")
+
+
+def test_build_a_segment_from_rules_preview_save_and_see_members(browser, marketer):
+    marketer()
+    Customer.objects.create(
+        external_id="rich", email="rich@example.com", total_spent=900, order_count=5
+    )
+    Customer.objects.create(
+        external_id="keen", email="keen@example.com", total_spent=600, order_count=4
+    )
+    Customer.objects.create(
+        external_id="new", email="new@example.com", total_spent=40, order_count=1
+    )
+    browser.log_in("marketer")
+    browser.open("/admin/marketing/segment/add/")
+    browser.find("#id_name").send_keys("Big spenders")
+    rules = [{"field": "total_spent", "operator": "greater_than", "value": 500},
+             {"field": "order_count", "operator": "greater_than", "value": 3, "combinator": "and"}]  # fmt: skip
+    browser.set_value("#id_rules", json.dumps(rules, indent=2))
+    browser.wait_for_text("2 customers", "#segment-preview")
+    browser.screenshot("02-segment-preview")
+    browser.submit("input[name=_continue]")
+    browser.wait_for_text("was added successfully", ".messagelist")
+    run_due_jobs()  # the refresh queued by the save
+    browser.driver.refresh()
+    members = browser.find(".object-tools a[href*='segment=']")
+    assert members.text.lower() == "all 2 members"
+    members.click()
+    rows = browser.text("#result_list")
+    assert "rich@example.com" in rows and "keen@example.com" in rows
+    assert "new@example.com" not in rows
+    browser.screenshot("02-segment-members")
+
+
+def test_read_edit_validate_and_simulate_the_seed_cart_workflow(browser, marketer):
+    marketer()
+    workflow = seed_workflow("Abandoned Cart Recovery")
+    browser.log_in("marketer")
+    browser.open("/admin/workflows/workflow/")
+    browser.click_link("Abandoned Cart Recovery")
+    tree = browser.text("fieldset:nth-of-type(3)")
+    for words in ("wait 1h", 'email "abandoned-cart-reminder"', "if cart.stillAbandoned"):
+        assert words in tree, words
+    steps = json.loads(browser.find("#id_steps").get_attribute("value"))
+    steps[0]["duration"] = "2h"
+    steps[3]["ifTrue"][0]["template"] = "abandoned-cart-discont"
+    browser.set_value("#id_steps", json.dumps(steps, indent=2))
+    browser.submit("input[name=_continue]")
+    browser.wait_for_text('steps[3].ifTrue[0].template: unknown template "abandoned-cart-discont"',
+                          ".errorlist")  # fmt: skip
+    browser.screenshot("03-workflow-error")
+    steps[3]["ifTrue"][0]["template"] = "abandoned-cart-discount"
+    browser.set_value("#id_steps", json.dumps(steps, indent=2))
+    browser.submit("input[name=_continue]")
+    browser.wait_for_text("was changed successfully", ".messagelist")
+    assert "wait 2h" in browser.text("body")
+    workflow.refresh_from_db()
+    assert workflow.steps[0]["duration"] == "2h" and workflow.version == 2
+    browser.find(".object-tools a[href$='/simulate/']").click()
+    browser.set_value(
+        "textarea[name=context]", json.dumps({"cartId": "c1", "items": [], "total": 9})
+    )
+    browser.find("input[name='check:cart.stillAbandoned'][value=no]").click()
+    browser.submit("input[value=Simulate]")
+    browser.wait_for_text("cart.stillAbandoned is false", "#simulation")
+    assert "wait 2h" in browser.text("#simulation")
+    browser.screenshot("03-workflow-simulation")
+
+
+def test_preview_an_email_send_a_test_and_find_it_among_deliveries(browser, marketer, settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    marketer()
+    browser.log_in("marketer")
+    browser.open("/admin/marketing/emailtemplate/")
+    browser.click_link("Abandoned cart: reminder")
+    frames = browser.driver.find_elements(By.CSS_SELECTOR, "iframe")
+    assert frames, "the HTML preview"
+    browser.driver.switch_to.frame(frames[0])
+    browser.wait_for_text("Trail running shoes")
+    browser.driver.switch_to.default_content()
+    assert "Total: 167.00 EUR" in browser.text("body"), "the text preview beside it"
+    browser.screenshot("04-email-preview")
+    browser.find("a.button[href$='/send-test/']").click()
+    browser.wait_for_text("Test queued for marketer@example.com", ".messagelist")
+    run_due_jobs()  # the worker sends it
+    browser.open("/admin/marketing/emaildelivery/?is_test__exact=1")
+    rows = browser.text("#result_list")
+    assert "marketer@example.com" in rows and "Sent" in rows
+    delivery = EmailDelivery.objects.get()
+    assert delivery.is_test and delivery.subject.startswith("[Test] ")
+    browser.screenshot("04-email-test-delivery")
+
+
+def test_run_a_prompt_in_the_playground_and_mark_it_used(browser, marketer, fake_openai):
+    marketer()
+    load_prompts(lambda line: None)
+    browser.log_in("marketer")
+    browser.open("/admin/ai_content/aiprompt/")
+    row = browser.driver.find_element(By.XPATH, "//tr[contains(., 'email-subject-line')]")
+    row.find_element(By.LINK_TEXT, "Try it").click()
+    for name, value in {"email_purpose": "spring sale", "audience": "past buyers",
+                        "tone": "friendly", "goal": "opens"}.items():  # fmt: skip
+        browser.find(f"input[name='var:{name}']").send_keys(value)
+    browser.submit("input[name=run]")
+    browser.wait_for_text(fake_openai.replies[0])
+    assert "120 in, 40 out" in browser.text("body")
+    browser.screenshot("05-playground")
+    browser.find("button[name=mark_used]").click()
+    browser.wait_for_text("marked as used", ".messagelist")
+    generation = AIGeneration.objects.get()
+    assert generation.was_used is True
+    assert generation.cost == Decimal("0.000042")
+
+
+def test_find_a_failed_job_read_its_history_retry_it_and_see_it_complete(browser, marketer):
+    marketer()
+    job, _ = enqueue(job_type="test.flaky", payload={"failures": 1}, max_attempts=1)
+    run_due_jobs()
+    job.refresh_from_db()
+    assert job.status == JobStatus.FAILED
+    browser.log_in("marketer")
+    browser.open("/admin/")
+    browser.find("section[aria-label='Background jobs']").find_element(
+        By.PARTIAL_LINK_TEXT, "failed, 24 h"
+    ).click()
+    browser.wait_for_text("test.flaky", "#result_list")
+    browser.click_link(str(job.pk))
+    browser.wait_for_text("planned failure 1")
+    browser.screenshot("06-failed-job")
+    browser.open("/admin/jobs/job/?status__exact=failed")
+    browser.find(f"input[name=_selected_action][value='{job.pk}']").click()
+    Select(browser.find("select[name=action]")).select_by_value("retry_jobs")
+    browser.find("button[name=index]").click()
+    browser.wait_for_text("1 job(s)", ".messagelist")
+    run_due_jobs()
+    browser.open(f"/admin/jobs/job/{job.pk}/change/")
+    browser.wait_for_text("completed")
+    job.refresh_from_db()
+    assert (job.status, job.attempts) == (JobStatus.COMPLETED, 2)
+    browser.screenshot("06-retried-job")
