@@ -232,6 +232,28 @@ CELERY_BEAT_SCHEDULE["marketing.refresh_segments"] = {
     "schedule": SEGMENTS_REFRESH_MINUTES * 60.0,
 }
 
+# --- Campaigns -----------------------------------------------------------------------------
+# Email messages a second a broadcast sends when it sets no throttle of its own (a token
+# bucket every worker shares); sends per chunk; sender jobs a broadcast runs side by side.
+CAMPAIGN_EMAIL_RATE = env_int("CAMPAIGN_EMAIL_RATE", 1000)
+CAMPAIGN_SEND_CHUNK = env_int("CAMPAIGN_SEND_CHUNK", 500)
+CAMPAIGN_PARALLEL_SENDERS = env_int("CAMPAIGN_PARALLEL_SENDERS", 4)
+# Time limit of one chunk; a chunk recorded but left unsent this long (its worker died)
+# is taken over by another sender.
+CAMPAIGN_SEND_TIMEOUT_SECONDS = env_int("CAMPAIGN_SEND_TIMEOUT_SECONDS", 120)
+CAMPAIGN_STALE_SECONDS = env_int("CAMPAIGN_STALE_SECONDS", 180)
+# A/B tests: recipients each variant needs, and the chance of being best a winner needs.
+AB_MIN_SAMPLE = env_int("AB_MIN_SAMPLE", 500)
+AB_WIN_PROBABILITY = float(env_str("AB_WIN_PROBABILITY", "0.9"))
+# Attribution: an order counts for the last click this many days before it, else the
+# last open this many days before it.
+ATTRIBUTION_CLICK_DAYS = env_int("ATTRIBUTION_CLICK_DAYS", 5)
+ATTRIBUTION_OPEN_DAYS = env_int("ATTRIBUTION_OPEN_DAYS", 1)
+CELERY_BEAT_SCHEDULE["marketing.refresh_campaign_metrics"] = {
+    "task": "marketing.refresh_campaign_metrics",
+    "schedule": 300.0,
+}
+
 # --- Discount codes -----------------------------------------------------------------------
 # Generated codes (when a workflow names no pool): prefix + 8 random characters, this
 # percentage off, valid this long.
@@ -315,6 +337,8 @@ EMAIL_TRACKING_LINK_DAYS = env_int("EMAIL_TRACKING_LINK_DAYS", 365)
 EMAIL_SMART_SENDING_HOURS = env_int("EMAIL_SMART_SENDING_HOURS", 16)
 # Quiet hours in the customer's time zone, "start-end" in whole hours (empty: none).
 EMAIL_QUIET_HOURS = env_str("EMAIL_QUIET_HOURS", "21-8")
+# A click this many seconds after sending is a link scanner's, not a reader's.
+EMAIL_BOT_CLICK_SECONDS = env_int("EMAIL_BOT_CLICK_SECONDS", 10)
 # What one email costs at the ESP (USD), for the spend ledger.
 EMAIL_PRICE_PER_MESSAGE = env_str("EMAIL_PRICE_PER_MESSAGE", "0.0010")
 
@@ -392,6 +416,10 @@ JSON_CAMEL_CASE = {
             "checks",
             "variables",
             "settings",
+            "schedule_config",
+            "ab_test",
+            "decision",
+            "metrics",
         )
     },
 }
@@ -417,6 +445,8 @@ SPECTACULAR_SETTINGS = {
         "JobStatusEnum": "jobs.models.JobStatus",
         "ExecutionStatusEnum": "workflows.models.ExecutionStatus",
         "EventIngestStatusEnum": ["accepted", "duplicate", "rejected"],
+        "CampaignStatusEnum": "marketing.campaigns.models.CampaignStatus",
+        "CampaignSendStatusEnum": "marketing.campaigns.models.SendStatus",
     },
     "PREPROCESSING_HOOKS": ["benchbarrier.api.schema.strip_trailing_slashes"],
     "POSTPROCESSING_HOOKS": [

@@ -17,6 +17,7 @@ class MarketingConfig(AppConfig):
 
         tracking.connect(webhooks.on_tracking, dispatch_uid="marketing.esp_tracking")
         post_migrate.connect(_install_email_templates, sender=self)
+        post_migrate.connect(_install_sequences, sender=self)
 
 
 def _install_email_templates(**kwargs: object) -> None:
@@ -24,3 +25,10 @@ def _install_email_templates(**kwargs: object) -> None:
     from marketing.email.rendering import install_default_templates
 
     install_default_templates()
+
+
+def _install_sequences(**kwargs: object) -> None:
+    """The seed's three sequences exist after every migrate (paused when new)."""
+    from marketing.campaigns.sequences import install_all
+
+    install_all()

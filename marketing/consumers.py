@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from benchbarrier.events import BusEvent, consumer
 from marketing import stats
+from marketing.campaigns import attribution
 from marketing.services import discounts
 
 
@@ -23,3 +24,19 @@ def mark_discount_codes_used(events: list[BusEvent]) -> None:
             for e in events
         ]
     )  # fmt: skip
+
+
+@consumer(
+    "marketing.campaign_engagement",
+    events={"email.sent", "email.opened", "email.clicked"},
+    order=20,
+)
+def copy_campaign_engagement(events: list[BusEvent]) -> None:
+    """Opens and clicks of campaign emails onto their campaign sends."""
+    attribution.copy_engagement(events)
+
+
+@consumer("marketing.campaign_attribution", events={"order.completed"}, order=50)
+def attribute_orders(events: list[BusEvent]) -> None:
+    """Orders credited to the campaign email clicked (or opened) before them."""
+    attribution.attribute_orders(events)

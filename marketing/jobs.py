@@ -92,3 +92,6 @@ def send_emails(jobs: list[Job]) -> dict[Any, Exception]:
         else exc
         for delivery_id, exc in failures.items()
     }
+
+
+from marketing.campaigns import jobs as campaign_jobs  # noqa: E402, F401  (registers them)

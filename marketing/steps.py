@@ -18,6 +18,11 @@ from typing import Any
 
 from analytics.models import Event
 from benchbarrier.rules import RuleError, evaluate
+from marketing.campaigns.sequences import (
+    record_sequence_send,
+    sequence_content,
+    sequence_step_errors,
+)
 from marketing.email.services import EmailTemplateUnknown, queue_email
 from marketing.models import Customer, EmailTemplate
 from marketing.rules import RunContext, parse_run_rules
@@ -40,7 +45,8 @@ from workflows.registry import (
     workflow_setting,
 )
 
-SEND_EMAIL_KEYS = {"template", "variables", "delay", "to", "discount"}
+SEND_EMAIL_KEYS = {"template", "variables", "delay", "to", "discount", "subject", "campaign",
+                   "variants"}  # fmt: skip
 
 
 def _validate_send_email(step: dict[str, Any], path: str, scope: DefinitionScope) -> Errors:
@@ -62,6 +68,9 @@ def _validate_send_email(step: dict[str, Any], path: str, scope: DefinitionScope
                 errors.append((f"{path}.template", f'the template needs "{name}": {problem}'))
     if "discount" in step:
         errors += setting_errors(step["discount"], f"{path}.discount")
+    if "subject" in step and (not isinstance(step["subject"], str) or not step["subject"].strip()):
+        errors.append((f"{path}.subject", "the subject line to send instead of the template's"))
+    errors += sequence_step_errors(step, path)
     if step.get("delay", "immediate") != "immediate":
         try:
             delay_of(step)
@@ -114,9 +123,11 @@ def send_email(run: StepRun) -> StepResult:
         raise StepFailed(f'{run.path}: the customer with site user id "{user}" {reason}')
     variables = _email_variables(run, run.step["template"])
     delay = delay_of(run.step)
+    template, subject, variant = sequence_content(run)
     try:
         delivery = queue_email(
-            template=run.step["template"],
+            template=template,
+            subject=subject,
             variables=variables,
             customer=customer,
             to=to,
@@ -127,7 +138,11 @@ def send_email(run: StepRun) -> StepResult:
         )
     except EmailTemplateUnknown as exc:
         raise StepFailed(f"{run.path}.template: {exc}") from None
-    return StepResult(output={"deliveryId": delivery.pk, "to": delivery.to_email})
+    output = {"deliveryId": delivery.pk, "to": delivery.to_email}
+    if run.step.get("campaign"):
+        output["campaignSend"] = record_sequence_send(run, customer, delivery, variant)
+        output["variant"] = variant
+    return StepResult(output=output)
 
 
 def _validate_update_customer(step: dict[str, Any], path: str, scope: DefinitionScope) -> Errors:

@@ -1,10 +1,13 @@
 from __future__ import annotations
 
 from benchbarrier.api.urls import Router
+from marketing.campaigns.views import CampaignViewSet, SequenceViewSet
 from marketing.views import CustomerViewSet, SegmentViewSet
 
 router = Router()
 router.register("customers", CustomerViewSet, basename="customer")
 router.register("segments", SegmentViewSet, basename="segment")
+router.register("campaigns", CampaignViewSet, basename="campaign")
+router.register("sequences", SequenceViewSet, basename="sequence")
 
 urlpatterns = router.urls

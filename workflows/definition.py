@@ -106,6 +106,12 @@ def _trigger(trigger_type: str, config: Any) -> Errors:
         event = config.get("event")
         if not isinstance(event, str) or not EVENT_NAME.match(event):
             return [("triggerConfig.event", 'the event that starts it, like "cart.abandoned"')]
+        wanted = config.get("filter", {})
+        if not isinstance(wanted, dict) or not all(
+            isinstance(v, str | int | float | bool) for v in wanted.values()
+        ):
+            return [("triggerConfig.filter", 'properties the event must have, like '
+                     '{"segmentName": "Inactive Users"}')]  # fmt: skip
         return []
     if trigger_type == "schedule":
         errors: Errors = []

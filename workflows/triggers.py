@@ -36,15 +36,18 @@ def on_events(events: list[BusEvent]) -> None:
 
 
 def start_triggered(workflows: list[Workflow], events: list[BusEvent]) -> None:
-    """Start the runs of every event-triggered workflow whose event is in the batch."""
+    """Start the runs of every event-triggered workflow whose event is in the batch (and
+    has the properties its trigger's `filter` asks for)."""
     for workflow in workflows:
-        wanted = workflow.trigger_config.get("event")
         if workflow.trigger_type != "event":
             continue
+        wanted = workflow.trigger_config.get("event")
+        required = workflow.trigger_config.get("filter") or {}
         starts = [
             Start(e.user_id or "", event_context(workflow, e), e.id)
             for e in events
             if e.event_name == wanted
+            and all(e.properties.get(key) == value for key, value in required.items())
         ]
         if starts:
             start_executions(workflow, starts)

@@ -2,6 +2,7 @@ from benchbarrier.models.alerts import Notification, NotificationLevel
 from benchbarrier.models.api_keys import APIKey, Scope
 from benchbarrier.models.audit import ActorType, AuditLogEntry
 from benchbarrier.models.bus import BusDelivery
+from benchbarrier.models.ratelimit import RateBucket
 from benchbarrier.models.spend import (
     Budget,
     BudgetMode,
@@ -23,6 +24,7 @@ __all__ = [
     "MonthlySpend",
     "Notification",
     "NotificationLevel",
+    "RateBucket",
     "Scope",
     "SpendEntry",
     "SpendService",

@@ -90,6 +90,10 @@ class EmailDelivery(models.Model):
         help_text='What caused it: "workflow 3 / execution 12", "campaign 5".',
     )
     subject = models.CharField(max_length=300, blank=True)
+    subject_override = models.CharField(
+        max_length=300, blank=True, help_text="Sent instead of the template's subject (a "
+        "campaign's, an A/B variant's, a sequence step's); template syntax works."
+    )  # fmt: skip
     links = models.JSONField(default=list, blank=True, help_text="The tracked URLs, in order.")
     message_id = models.CharField(max_length=200, blank=True, help_text="Message-ID header.")
     esp_message_id = models.CharField(max_length=200, blank=True, db_index=True)
@@ -99,6 +103,12 @@ class EmailDelivery(models.Model):
     delivered_at = models.DateTimeField(null=True, blank=True)
     opened_at = models.DateTimeField(null=True, blank=True)
     clicked_at = models.DateTimeField(null=True, blank=True)
+    proxy_open = models.BooleanField(
+        default=False, help_text="The first open came from a mail privacy proxy (Apple MPP)."
+    )
+    bot_click = models.BooleanField(
+        default=False, help_text="The first click came within seconds of sending: a scanner."
+    )
     bounced_at = models.DateTimeField(null=True, blank=True)
     complained_at = models.DateTimeField(null=True, blank=True)
 

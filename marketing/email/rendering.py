@@ -77,6 +77,7 @@ def render_email(
     unsubscribe_url: str = "",
     open_pixel_url: str = "",
     track_link: Callable[[int, str], str] | None = None,
+    subject: str = "",
 ) -> RenderedEmail:
     """Raises MissingVariable before anything is produced when a declared variable (or
     any variable the template uses, loops included) is missing."""
@@ -90,7 +91,7 @@ def render_email(
     for path in template.variables:
         if json_value(context, tuple(path.split("."))) is None:
             raise MissingVariable(template.slug, path)
-    subject = " ".join(_render(_TEXT, template.subject, context, template.slug).split())
+    subject = " ".join(_render(_TEXT, subject or template.subject, context, template.slug).split())
     content = _render(_HTML, template.html_body, context, template.slug)
     text = _render(_TEXT, template.text_body, context, template.slug)
     links: list[str] = []

@@ -157,7 +157,11 @@ def _send_all(
             operation="send",
             cost=price,
             entries=[
-                (f"delivery {d.pk}", {"template": d.template.slug, "kind": d.kind}) for d in sent
+                (
+                    f"delivery {d.pk}",
+                    {"template": d.template.slug, "kind": d.kind, "source": d.source},
+                )
+                for d in sent
             ],
         )
         store_events([email_event(d, "email.sent", {"template": d.template.slug}) for d in sent])
@@ -267,6 +271,7 @@ def render_delivery(delivery: EmailDelivery) -> RenderedEmail:
         unsubscribe_url=unsubscribe_url(delivery) if marketing else "",
         open_pixel_url=_link("email-open", open_token),
         track_link=track,
+        subject=delivery.subject_override,
     )
 
 

@@ -7,11 +7,13 @@ reports).
 
 from __future__ import annotations
 
+import ipaddress
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
@@ -48,6 +50,7 @@ def queue_email(
     idempotency_key: str | None = None,
     send_after: datetime | None = None,
     test: bool = False,
+    subject: str = "",
 ) -> EmailDelivery:
     """Record a delivery and queue its `email.send` job (in the caller's transaction).
 
@@ -73,6 +76,7 @@ def queue_email(
                 "source": source,
                 "send_after": send_after,
                 "is_test": test,
+                "subject_override": subject,
             },
         )
         if created:
@@ -173,13 +177,29 @@ def _emit(delivery: EmailDelivery, name: str, properties: dict[str, Any]) -> Non
 # --- tracking and preferences --------------------------------------------------------
 
 
-def record_open(delivery: EmailDelivery) -> None:
-    """First open stamps the delivery and emits `email.opened` (later opens do not)."""
+# Apple Mail Privacy Protection fetches every image of a message through Apple's own
+# network (17.0.0.0/8) with a bare user agent, whether or not anyone reads it.
+_APPLE_PROXY = ipaddress.ip_network("17.0.0.0/8")
+
+
+def is_privacy_proxy(address: str, user_agent: str) -> bool:
+    """Whether an open pixel was fetched by a mail privacy proxy, not a reader."""
+    try:
+        if ipaddress.ip_address(address) in _APPLE_PROXY:
+            return True
+    except ValueError:
+        pass
+    return user_agent.strip() == "Mozilla/5.0"
+
+
+def record_open(delivery: EmailDelivery, *, proxy: bool = False) -> None:
+    """First open stamps the delivery (flagged when a privacy proxy fetched it) and
+    emits `email.opened` (later opens do not)."""
     updated = EmailDelivery.objects.filter(pk=delivery.pk, opened_at__isnull=True).update(
-        opened_at=clock.now()
+        opened_at=clock.now(), proxy_open=proxy
     )
     if updated:
-        _emit(delivery, "email.opened", {})
+        _emit(delivery, "email.opened", {"proxy": proxy})
 
 
 def record_click(delivery: EmailDelivery, index: int) -> str:
@@ -189,12 +209,16 @@ def record_click(delivery: EmailDelivery, index: int) -> str:
         raise IndexError(index)
     url = delivery.links[index]
     now = clock.now()
+    bot = bool(
+        delivery.sent_at
+        and (now - delivery.sent_at).total_seconds() < settings.EMAIL_BOT_CLICK_SECONDS
+    )
     updated = EmailDelivery.objects.filter(pk=delivery.pk, clicked_at__isnull=True).update(
-        clicked_at=now
+        clicked_at=now, bot_click=bot
     )
     EmailDelivery.objects.filter(pk=delivery.pk, opened_at__isnull=True).update(opened_at=now)
     if updated:
-        _emit(delivery, "email.clicked", {"url": url})
+        _emit(delivery, "email.clicked", {"url": url, "bot": bot})
     return url
 
 

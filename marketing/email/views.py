@@ -77,7 +77,10 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
 @never_cache
 def open_pixel(request: HttpRequest, token: str) -> HttpResponse:
     delivery, _ = _delivery(tokens.OPEN, token, tokens.tracking_max_age())
-    email_services.record_open(delivery)
+    email_services.record_open(
+        delivery, proxy=email_services.is_privacy_proxy(request.META.get("REMOTE_ADDR", ""),
+                                                        request.headers.get("User-Agent", ""))
+    )  # fmt: skip
     return HttpResponse(PIXEL, content_type="image/gif")
 
 

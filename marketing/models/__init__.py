@@ -1,3 +1,12 @@
+from marketing.campaigns.models import (
+    Attribution,
+    Campaign,
+    CampaignKind,
+    CampaignSend,
+    CampaignStatus,
+    CampaignType,
+    SendStatus,
+)
 from marketing.email.models import (
     DeliveryStatus,
     EmailDelivery,
@@ -11,6 +20,12 @@ from marketing.models.discounts import DiscountCode, DiscountKind, DiscountPool
 from marketing.models.segments import Segment, SegmentKind, SegmentMember
 
 __all__ = [
+    "Attribution",
+    "Campaign",
+    "CampaignKind",
+    "CampaignSend",
+    "CampaignStatus",
+    "CampaignType",
     "Customer",
     "DeliveryStatus",
     "DiscountCode",
@@ -22,6 +37,7 @@ __all__ = [
     "Segment",
     "SegmentKind",
     "SegmentMember",
+    "SendStatus",
     "Suppression",
     "SuppressionScope",
 ]

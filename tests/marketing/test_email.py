@@ -157,7 +157,7 @@ def test_consent_and_suppression_skip_marketing_with_the_reason(ada, setup, reas
 
 
 def test_transactional_mail_ignores_opt_in_but_not_suppression(ada):
-    order = {"order": {"id": "BB-1", "items": [], "total": "10.00", "currency": "EUR",
+    order = {"order": {"orderId": "BB-1", "items": [], "total": "10.00", "currency": "EUR",
                        "url": "https://shop.example.com/o/1"}}  # fmt: skip
     ada.email_opt_in = False
     ada.save()

@@ -1,0 +1,205 @@
+"""Sending a broadcast: `campaign.send` jobs take the next chunk of due sends, take
+tokens from the campaign's bucket (the throttle every worker shares), record the
+chunk's email deliveries and send them through the email path (consent, suppression,
+smart sending, quiet hours, tracking), then hand themselves back for the next chunk.
+
+Crash safety: a chunk's deliveries are recorded (and the sends marked `queued`) in one
+transaction before anything is sent, and each delivery goes out at most once (the
+email path's own rule). A chunk whose worker died stays `queued`; the next job finds
+it once it is older than CAMPAIGN_STALE_SECONDS and sends what is still unsent. So a killed worker
+loses nothing and sends nothing twice. Pausing or cancelling stops the jobs at their
+next chunk; sends not yet taken stay unsent.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Q
+
+from benchbarrier import clock
+from benchbarrier.ratelimit import take
+from jobs.models import Job
+from jobs.services import JobSpec, enqueue_many, requeue_held
+from marketing.campaigns.models import Campaign, CampaignSend, CampaignStatus, SendStatus
+from marketing.email.sending import deliver_many
+from marketing.models import EmailDelivery
+
+SEND = "campaign.send"
+SENDING = (CampaignStatus.SENDING, CampaignStatus.TESTING)
+
+
+def chunk_size() -> int:
+    return settings.CAMPAIGN_SEND_CHUNK
+
+
+def stale_after() -> timedelta:
+    return timedelta(seconds=settings.CAMPAIGN_STALE_SECONDS)
+
+
+def rate_of(campaign: Campaign) -> int:
+    return campaign.throttle_per_second or settings.CAMPAIGN_EMAIL_RATE
+
+
+def queue_senders(campaign: Campaign, *, when: datetime | None = None) -> None:
+    """Start the campaign's senders: as many jobs as chunks can usefully run side by
+    side (each carries on chunk after chunk until nothing is due)."""
+    enqueue_many(
+        [
+            JobSpec(SEND, {"campaignId": campaign.pk}, scheduled_for=when)
+            for _ in range(settings.CAMPAIGN_PARALLEL_SENDERS)
+        ]
+    )
+
+
+def send_chunks(jobs: list[Job]) -> dict[Any, Exception]:
+    """Each claimed `campaign.send` job sends one chunk of its campaign, then is handed
+    back (due now, or when the throttle or the next local send time allows) or ends
+    when nothing is left."""
+    follow_ups: list[tuple[Job, dict[str, Any], datetime | None]] = []
+    for job in jobs:
+        later = send_chunk(job.payload["campaignId"])
+        if later is not None:
+            follow_ups.append((job, job.payload, later))
+    if follow_ups:
+        with transaction.atomic():
+            requeue_held(follow_ups)
+    return {}
+
+
+def send_chunk(campaign_id: int) -> datetime | None:
+    """Send one chunk; returns when to send the next (None: this sender is done)."""
+    now = clock.now()
+    campaign = Campaign.objects.filter(pk=campaign_id).select_related("template").first()
+    if campaign is None or campaign.status not in SENDING:
+        return None
+    with transaction.atomic():
+        sends = list(_next_chunk(campaign, now))
+        if not sends:
+            return _after_last_chunk(campaign, now)
+        wait = take(f"campaign:{campaign.pk}", len(sends), rate=rate_of(campaign))
+        if wait:
+            return now + timedelta(seconds=wait)
+        fresh = [s for s in sends if s.delivery_id is None]
+        _record_deliveries(campaign, fresh, now)
+        CampaignSend.objects.filter(pk__in=[s.pk for s in sends]).update(
+            status=SendStatus.QUEUED, queued_at=now
+        )
+    deliver_many([s.delivery_id for s in sends])
+    settle([s.pk for s in sends])
+    return now
+
+
+# A queued send whose delivery is still unsent: its chunk's worker died before sending
+# (a delivery deferred by quiet hours belongs to its own email.send job instead).
+UNSENT = Q(status=SendStatus.QUEUED, delivery__status__in=["queued", "sending"])
+
+
+def _next_chunk(campaign: Campaign, now: datetime) -> Any:
+    """Due pending sends, or queued ones left by a worker that died, locked so that
+    concurrent senders take different ones."""
+    return (
+        CampaignSend.objects.select_for_update(skip_locked=True, of=("self",))
+        .filter(campaign=campaign)
+        .filter(
+            Q(status=SendStatus.PENDING, due_at__lte=now)
+            | (UNSENT & Q(queued_at__lt=now - stale_after()))
+        )
+        .order_by("due_at", "pk")[: chunk_size()]
+    )
+
+
+def _record_deliveries(campaign: Campaign, sends: list[CampaignSend], now: datetime) -> None:
+    """One delivery per send (keyed by the send: recorded once), in one INSERT."""
+    if not sends:
+        return
+    variants = _variant_content(campaign)
+    customers = {c.pk: c for c in _customers(sends)}
+    deliveries = []
+    for send in sends:
+        template, subject = variants.get(send.variant, (campaign.template, campaign.subject))
+        deliveries.append(
+            EmailDelivery(
+                to_email=customers[send.customer_id].email,
+                customer=customers[send.customer_id],
+                template=template,
+                variables=campaign.variables,
+                kind=template.kind,
+                idempotency_key=f"campaign-send:{send.pk}",
+                source=f"campaign {campaign.pk}",
+                subject_override=subject,
+                created_at=now,
+            )
+        )
+    EmailDelivery.objects.bulk_create(deliveries, ignore_conflicts=True)
+    by_key = dict(
+        EmailDelivery.objects.filter(
+            idempotency_key__in=[d.idempotency_key for d in deliveries]
+        ).values_list("idempotency_key", "pk")
+    )
+    for send in sends:
+        send.delivery_id = by_key[f"campaign-send:{send.pk}"]
+    CampaignSend.objects.bulk_update(sends, ["delivery_id"])
+
+
+def _customers(sends: list[CampaignSend]) -> Any:
+    from marketing.models import Customer
+
+    return Customer.objects.filter(pk__in=[s.customer_id for s in sends])
+
+
+def _variant_content(campaign: Campaign) -> dict[str, tuple[Any, str]]:
+    """What each A/B variant sends: its own template and/or subject, else the campaign's."""
+    from marketing.models import EmailTemplate
+
+    variants = (campaign.ab_test or {}).get("variants") or []
+    slugs = {v.get("template") for v in variants if v.get("template")}
+    templates = {t.slug: t for t in EmailTemplate.objects.filter(slug__in=slugs)}
+    return {
+        chr(ord("A") + index): (
+            templates.get(variant.get("template"), campaign.template),
+            variant.get("subject", campaign.subject),
+        )
+        for index, variant in enumerate(variants)
+    }
+
+
+def settle(send_ids: list[int]) -> None:
+    """Copy the outcome of each send's delivery onto the send: one statement."""
+    table, deliveries = CampaignSend._meta.db_table, EmailDelivery._meta.db_table
+    outcome = (
+        "CASE WHEN d.status IN ('sent', 'delivered', 'bounced', 'complained') THEN 'sent' "
+        "WHEN d.status = 'skipped' THEN 'skipped' WHEN d.status = 'failed' THEN 'failed' "
+        "ELSE s.status END"
+    )
+    placeholders = ", ".join(["%s"] * len(send_ids))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} AS s SET status = {outcome}, sent_at = d.sent_at "  # noqa: S608 (names from code)
+            f"FROM {deliveries} AS d WHERE d.id = s.delivery_id AND s.id IN ({placeholders})",
+            send_ids,
+        )
+
+
+def _after_last_chunk(campaign: Campaign, now: datetime) -> datetime | None:
+    """Nothing due now: wait for the next local send time, or for stale chunks to be
+    taken up; or mark the campaign sent (an A/B test waits for its decision)."""
+    left = CampaignSend.objects.filter(campaign=campaign)
+    upcoming = (
+        left.filter(status=SendStatus.PENDING).order_by("due_at").values_list("due_at", flat=True)
+    ).first()
+    if upcoming is not None:
+        return max(upcoming, now)
+    if left.filter(UNSENT).exists():
+        return now + stale_after() / 2
+    if (
+        campaign.status == CampaignStatus.SENDING
+        and not left.filter(status=SendStatus.HELD).exists()
+    ):
+        Campaign.objects.filter(pk=campaign.pk, status=CampaignStatus.SENDING).update(
+            status=CampaignStatus.SENT, finished_at=now, updated_at=now
+        )
+    return None
