@@ -18,6 +18,7 @@ temporary tables, so a pooler in transaction mode (PgBouncer) cannot sit in betw
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -89,29 +90,72 @@ def _adapt(value: Any) -> Any:
 
 
 def update_rows(
-    table: str, columns: list[str], rows: list[tuple[Any, ...]], keys: tuple[str, ...] = ("id",)
+    table: str,
+    columns: list[str],
+    rows: list[tuple[Any, ...]],
+    keys: tuple[str, ...] = ("id",),
+    *,
+    where: str = "",
 ) -> list[bool]:
-    """UPDATE many rows, each with its own values: one `executemany` (pipelined on
-    PostgreSQL), where Django's bulk_update would build a CASE per row and column in
-    Python. Each row is (*values in `columns` order, *values of `keys`): a row changes
-    only where every key column has its value. Returns, per row, whether it matched."""
+    """UPDATE many rows, each with its own values, where Django's bulk_update would
+    build a CASE per row and column in Python. Each row is (*values in `columns` order,
+    *values of `keys`): a row changes only where every key column has its value (and
+    `where`, a fixed SQL condition on the table's own columns, holds). Returns, per
+    row, whether it matched.
+
+    PostgreSQL: up to STAGE_FROM rows go as one pipelined `executemany`; more are
+    COPYed into a staging table shaped like the table's columns and applied with one
+    `UPDATE ... FROM`. Elsewhere, one statement per row."""
     if not rows:
         return []
+    condition = " AND ".join([*(f"{name} = %s" for name in keys), *([where] if where else [])])
     assignments = ", ".join(f"{name} = %s" for name in columns)
-    condition = " AND ".join(f"{name} = %s" for name in keys)
     sql = f"UPDATE {table} SET {assignments} WHERE {condition}"  # noqa: S608 (names from code)
-    params = [tuple(_adapt(value) for value in row) for row in rows]
     with connection.cursor() as cursor:
         if connection.vendor != "postgresql":
             matched = []
-            for row in params:
-                cursor.execute(sql, row)
+            for row in rows:
+                cursor.execute(sql, tuple(_adapt(value) for value in row))
                 matched.append(cursor.rowcount > 0)
             return matched
+        if len(rows) >= STAGE_FROM:
+            return _update_staged(cursor, table, columns, rows, keys, where)
         raw = cursor.cursor  # psycopg's own: executemany can return each row's result
-        raw.executemany(f"{sql} RETURNING 1", params, returning=True)
+        raw.executemany(f"{sql} RETURNING 1", rows, returning=True)
         matched = []
         while True:
             matched.append(raw.fetchone() is not None)
             if not raw.nextset():
                 return matched
+
+
+STAGE_FROM = 100
+
+
+def _update_staged(
+    cursor: Any,
+    table: str,
+    columns: list[str],
+    rows: list[tuple[Any, ...]],
+    keys: tuple[str, ...],
+    where: str,
+) -> list[bool]:
+    names = [*columns, *keys]
+    stage = f"_stage_u_{table}_{hashlib.md5(repr(names).encode()).hexdigest()[:8]}"  # noqa: S324 (a name)
+    shape = ", ".join(f"{name} AS c{i}" for i, name in enumerate(names))
+    cursor.execute(
+        f"CREATE TEMP TABLE IF NOT EXISTS {stage} AS "  # noqa: S608 (names from code)
+        f"SELECT 0 AS n, {shape} FROM {table} WITH NO DATA"
+    )
+    with cursor.cursor.copy(f"COPY {stage} FROM STDIN") as copy:
+        for n, row in enumerate(rows):
+            copy.write_row((n, *row))
+    sets = ", ".join(f"{name} = s.c{i}" for i, name in enumerate(columns))
+    match = " AND ".join(
+        [*(f"{table}.{name} = s.c{len(columns) + i}" for i, name in enumerate(keys)),
+         *([f"({where})"] if where else [])]
+    )  # fmt: skip
+    cursor.execute(f"UPDATE {table} SET {sets} FROM {stage} AS s WHERE {match} RETURNING s.n")  # noqa: S608
+    hit = {row[0] for row in cursor.fetchall()}
+    cursor.execute(f"TRUNCATE {stage}")
+    return [n in hit for n in range(len(rows))]

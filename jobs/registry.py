@@ -58,6 +58,10 @@ class JobHandler:
     batch: bool = False
     on_failed: Callable[[Any], None] | None = None
     validate: Callable[[dict[str, Any]], list[tuple[str, str]]] | None = None
+    # At most this many jobs of the type in one worker's claim (None: no limit): for
+    # jobs that each keep a worker busy, such as a campaign's senders, so that they
+    # spread over the workers instead of queueing behind each other in one.
+    per_claim: int | None = None
 
 
 _handlers: dict[str, JobHandler] = {}
@@ -73,6 +77,7 @@ def job_handler(
     batch: bool = False,
     on_failed: Callable[[Any], None] | None = None,
     validate: Callable[[dict[str, Any]], list[tuple[str, str]]] | None = None,
+    per_claim: int | None = None,
 ) -> Callable[[Handler], Handler]:
     """Register `func` as the handler of `job_type` (a type may be registered once)."""
 
@@ -93,6 +98,7 @@ def job_handler(
             batch=batch,
             on_failed=on_failed,
             validate=validate,
+            per_claim=per_claim,
         )
         return func
 

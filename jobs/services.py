@@ -223,11 +223,12 @@ def claim_due_jobs(*, worker: str, limit: int, job_types: list[str] | None = Non
     now = clock.now()
     due = due_jobs() if job_types is None else due_jobs().filter(job_type__in=job_types)
     with transaction.atomic():
-        ids = list(
+        rows = list(
             due.order_by("-priority", "scheduled_for")
             .select_for_update(skip_locked=True)
-            .values_list("id", flat=True)[:limit]
+            .values_list("id", "job_type")[:limit]
         )
+        ids = _within_per_claim(rows)
         if not ids:
             return []
         Job.objects.filter(id__in=ids).update(
@@ -240,6 +241,20 @@ def claim_due_jobs(*, worker: str, limit: int, job_types: list[str] | None = Non
     jobs = list(Job.objects.filter(id__in=ids))
     jobs.sort(key=lambda job: (-job.priority, job.scheduled_for))
     return jobs
+
+
+def _within_per_claim(rows: list[tuple[int, str]]) -> list[int]:
+    """The ids to claim, leaving out jobs beyond their type's `per_claim` (they stay
+    pending, for another worker's claim)."""
+    taken: dict[str, int] = {}
+    ids = []
+    for job_id, job_type in rows:
+        handler = find_handler(job_type)
+        cap = handler.per_claim if handler is not None else None
+        taken[job_type] = taken.get(job_type, 0) + 1
+        if cap is None or taken[job_type] <= cap:
+            ids.append(job_id)
+    return ids
 
 
 def _held(worker: str) -> QuerySet[Job]:

@@ -24,7 +24,7 @@ class SpendEntry(models.Model):
     `benchbarrier.services.spend.record_spend`; `cost` is null when the price is unknown
     (never a made-up 0)."""
 
-    service = models.CharField(max_length=30, db_index=True, choices=SpendService.choices)
+    service = models.CharField(max_length=30, choices=SpendService.choices)  # cost_service_time
     operation = models.CharField(max_length=60, help_text="e.g. send, chat.completion")
     model = models.CharField(max_length=100, blank=True)
     quantity = models.IntegerField(default=1, help_text="Messages, images or tokens.")

@@ -3,6 +3,7 @@ budgets that warn and refuse. What a call costs is `benchbarrier.services.prices
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from datetime import date, datetime, timedelta
@@ -14,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Sum
 
 from benchbarrier import clock
+from benchbarrier.bulk_sql import insert_rows
 from benchbarrier.models import (
     Budget,
     BudgetMode,
@@ -112,25 +114,26 @@ def record_spends(
     operation: str,
     cost: Decimal | None,
     entries: list[tuple[str, dict[str, Any]]],
-) -> list[SpendEntry]:
-    """Many entries of one price at once (one INSERT): (reference, details) each."""
+) -> int:
+    """Many entries of one price at once (one INSERT): (reference, details) each.
+    Returns how many. Runs inside the caller's transaction."""
     if cost is None and entries:
         logger.warning("no price for %s %s: cost recorded as unknown", service, operation)
-    if cost and entries:
+    if not entries:
+        return 0
+    if cost:
         _add_to_month(service, cost * len(entries))
         transaction.on_commit(lambda: watch_spend(service))
-    return SpendEntry.objects.bulk_create(
-        [
-            SpendEntry(
-                service=service,
-                operation=operation,
-                cost=cost,
-                reference=reference,
-                details=details,
-            )
-            for reference, details in entries
-        ]
-    )
+    now = clock.now()
+    insert_rows(
+        SpendEntry._meta.db_table,
+        [("service", "text"), ("operation", "text"), ("model", "text"), ("quantity", "int"),
+         ("cost", "numeric"), ("currency", "text"), ("reference", "text"),
+         ("details", "jsonb"), ("created_at", "timestamptz")],
+        [(service, operation, "", 1, cost, "USD", reference[:100], json.dumps(details), now)
+         for reference, details in entries],
+    )  # fmt: skip
+    return len(entries)
 
 
 # --- budgets ----------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from typing import Any
 from django.conf import settings
 from django.db.models import F, Q
 
-from benchbarrier.bulk_sql import insert_rows
+from benchbarrier.bulk_sql import insert_rows, update_rows
 from benchbarrier.events import BusEvent
 from marketing.campaigns.models import Attribution, CampaignSend
 from marketing.models import Customer
@@ -27,23 +27,46 @@ def copy_engagement(events: list[BusEvent]) -> None:
     """`email.sent` / `email.opened` / `email.clicked` onto the campaign send of that
     delivery (a sequence's send, or a broadcast's deferred by quiet hours, becomes sent
     when its email goes)."""
-    sent = {
-        e.properties.get("deliveryId"): e.timestamp for e in events if e.event_name == "email.sent"
+    table = CampaignSend._meta.db_table
+    mentioned = [e.properties.get("deliveryId") for e in events]
+    sends = CampaignSend.objects.filter(
+        delivery_id__in=[d for d in mentioned if isinstance(d, int)]
+    )
+    # Only what the sends do not know yet (a broadcast's chunk settles its own sends).
+    unknown: dict[str, set[int]] = {
+        "email.sent": set(),
+        "email.opened": set(),
+        "email.clicked": set(),
     }
-    for delivery, when in sent.items():
-        CampaignSend.objects.filter(delivery_id=delivery, status="queued").update(
-            status="sent", sent_at=when
-        )
+    for delivery, status, opened, clicked in sends.values_list(
+        "delivery_id", "status", "opened_at", "clicked_at"
+    ):
+        if status == "queued":
+            unknown["email.sent"].add(delivery)
+        if opened is None:
+            unknown["email.opened"].add(delivery)
+        if clicked is None:
+            unknown["email.clicked"].add(delivery)
+    first: dict[str, dict[int, datetime]] = defaultdict(dict)
+    for event in events:
+        delivery = event.properties.get("deliveryId")
+        if delivery in unknown.get(event.event_name, ()):
+            seen = first[event.event_name]
+            seen[delivery] = min(seen.get(delivery, event.timestamp), event.timestamp)
+    update_rows(
+        table,
+        ["status", "sent_at"],
+        [("sent", when, delivery, "queued") for delivery, when in first["email.sent"].items()],
+        keys=("delivery_id", "status"),
+    )
     for name, column in (("email.opened", "opened_at"), ("email.clicked", "clicked_at")):
-        first: dict[int, datetime] = {}
-        for event in events:
-            delivery = event.properties.get("deliveryId")
-            if event.event_name == name and isinstance(delivery, int):
-                first[delivery] = min(first.get(delivery, event.timestamp), event.timestamp)
-        for delivery, when in first.items():
-            CampaignSend.objects.filter(
-                delivery_id=delivery, **{f"{column}__isnull": True}
-            ).update(**{column: when})
+        update_rows(
+            table,
+            [column],
+            [(when, delivery) for delivery, when in first[name].items()],
+            keys=("delivery_id",),
+            where=f"{column} IS NULL",
+        )
 
 
 def attribute_orders(events: list[BusEvent]) -> int:

@@ -31,6 +31,7 @@ def launch(job: Job) -> dict[str, Any]:
     retry_delay=timedelta(seconds=10),
     timeout=timedelta(seconds=settings.CAMPAIGN_SEND_TIMEOUT_SECONDS),
     batch=True,
+    per_claim=1,  # each sender keeps a worker busy: one per claim spreads them out
     schema=CAMPAIGN,
 )
 def send(jobs: list[Job]) -> dict[Any, Exception]:

@@ -145,10 +145,14 @@ class CampaignSend(models.Model):
     audience is resolved; unique per (campaign, customer, step), so a crash or a retry
     never sends twice."""
 
-    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="sends")
-    customer = models.ForeignKey(
-        "marketing.Customer", on_delete=models.CASCADE, related_name="campaign_sends"
+    # (no index of their own: the composite indexes below lead with each)
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.CASCADE, related_name="sends", db_index=False
     )
+    customer = models.ForeignKey(
+        "marketing.Customer", on_delete=models.CASCADE, related_name="campaign_sends",
+        db_index=False,
+    )  # fmt: skip
     step = models.PositiveSmallIntegerField(default=0, help_text="A sequence's step.")
     variant = models.CharField(max_length=1, blank=True, help_text="A, B, C or D.")
     status = models.CharField(
@@ -181,7 +185,10 @@ class CampaignSend(models.Model):
             )
         ]
         indexes = [
-            models.Index(fields=["campaign", "status"], name="campaign_sends_state"),
+            # a chunk: the campaign's due pending sends in send-time order
+            models.Index(
+                fields=["campaign", "status", "due_at", "id"], name="campaign_sends_state"
+            ),
             models.Index(fields=["customer", "sent_at"], name="campaign_sends_recent"),
         ]
 

@@ -4,15 +4,18 @@ chunk's email deliveries and send them through the email path (consent, suppress
 smart sending, quiet hours, tracking), then hand themselves back for the next chunk.
 
 Crash safety: a chunk's deliveries are recorded (and the sends marked `queued`) in one
-transaction before anything is sent, and each delivery goes out at most once (the
-email path's own rule). A chunk whose worker died stays `queued`; the next job finds
-it once it is older than CAMPAIGN_STALE_SECONDS and sends what is still unsent. So a killed worker
-loses nothing and sends nothing twice. Pausing or cancelling stops the jobs at their
+transaction before anything is sent, and the email path hands each delivery to the ESP
+at most once (`marketing.email.handover`). A chunk whose worker died stays `queued`;
+the next job finds it once it is older than CAMPAIGN_STALE_SECONDS, sends what never
+left and settles the rest. So a killed worker loses nothing and sends nothing twice (of
+the message it was handing over when it died, the ESP may or may not have taken it: it
+counts as sent, "unconfirmed"). Pausing or cancelling stops the jobs at their
 next chunk; sends not yet taken stay unsent.
 """
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -21,6 +24,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 
 from benchbarrier import clock
+from benchbarrier.bulk_sql import insert_rows, update_rows
 from benchbarrier.ratelimit import take
 from jobs.models import Job
 from jobs.services import JobSpec, enqueue_many, requeue_held
@@ -77,7 +81,9 @@ def send_chunk(campaign_id: int) -> datetime | None:
     if campaign is None or campaign.status not in SENDING:
         return None
     with transaction.atomic():
-        sends = list(_next_chunk(campaign, now))
+        if not _still_sending(campaign):
+            return None
+        sends = _next_chunk(campaign, now)
         if not sends:
             return _after_last_chunk(campaign, now)
         wait = take(f"campaign:{campaign.pk}", len(sends), rate=rate_of(campaign))
@@ -85,70 +91,99 @@ def send_chunk(campaign_id: int) -> datetime | None:
             return now + timedelta(seconds=wait)
         fresh = [s for s in sends if s.delivery_id is None]
         _record_deliveries(campaign, fresh, now)
-        CampaignSend.objects.filter(pk__in=[s.pk for s in sends]).update(
-            status=SendStatus.QUEUED, queued_at=now
+        update_rows(
+            CampaignSend._meta.db_table,
+            ["status", "queued_at", "delivery_id"],
+            [(SendStatus.QUEUED, now, s.delivery_id, s.pk) for s in sends],
         )
     deliver_many([s.delivery_id for s in sends])
     settle([s.pk for s in sends])
     return now
 
 
-# A queued send whose delivery is still unsent: its chunk's worker died before sending
-# (a delivery deferred by quiet hours belongs to its own email.send job instead).
-UNSENT = Q(status=SendStatus.QUEUED, delivery__status__in=["queued", "sending"])
-
-
-def _next_chunk(campaign: Campaign, now: datetime) -> Any:
-    """Due pending sends, or queued ones left by a worker that died, locked so that
-    concurrent senders take different ones."""
-    return (
-        CampaignSend.objects.select_for_update(skip_locked=True, of=("self",))
-        .filter(campaign=campaign)
-        .filter(
-            Q(status=SendStatus.PENDING, due_at__lte=now)
-            | (UNSENT & Q(queued_at__lt=now - stale_after()))
+def _still_sending(campaign: Campaign) -> bool:
+    """Whether the campaign still sends, read under a share lock held until the chunk is
+    taken: a pause or cancel (which locks the row for update) waits for chunks being
+    taken, and no chunk is taken after it returns."""
+    lock = (
+        " FOR SHARE" if connection.features.has_select_for_update else ""
+    )  # (SQLite: one writer)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT status FROM {Campaign._meta.db_table} WHERE id = %s{lock}",  # noqa: S608
+            [campaign.pk],
         )
-        .order_by("due_at", "pk")[: chunk_size()]
+        row = cursor.fetchone()
+    return row is not None and row[0] in SENDING
+
+
+# A queued send not settled: its chunk's worker died before sending or before copying
+# the outcome (a delivery deferred by quiet hours belongs to its own email.send job).
+UNSENT = Q(status=SendStatus.QUEUED) & ~Q(delivery__status="deferred")
+
+
+def _next_chunk(campaign: Campaign, now: datetime) -> list[CampaignSend]:
+    """Queued sends left by a worker that died, then due pending ones in send-time
+    order (each an index range: the campaign's sends are not scanned per chunk), locked
+    so that concurrent senders take different ones."""
+    size = chunk_size()
+    mine = CampaignSend.objects.select_for_update(skip_locked=True, of=("self",)).filter(
+        campaign=campaign
     )
+    chunk = list(mine.filter(UNSENT, queued_at__lt=now - stale_after()).order_by("pk")[:size])
+    if len(chunk) < size:
+        chunk += mine.filter(status=SendStatus.PENDING, due_at__lte=now).order_by("due_at", "pk")[
+            : size - len(chunk)
+        ]
+    return chunk
 
 
 def _record_deliveries(campaign: Campaign, sends: list[CampaignSend], now: datetime) -> None:
-    """One delivery per send (keyed by the send: recorded once), in one INSERT."""
+    """One delivery per send, keyed by the send, in one INSERT; then each send points to
+    its delivery (both in the chunk's transaction, so a send never has a delivery it
+    does not know of)."""
     if not sends:
         return
     variants = _variant_content(campaign)
-    customers = {c.pk: c for c in _customers(sends)}
-    deliveries = []
+    customers = dict(_customers(sends))
+    variables = json.dumps(campaign.variables)
+    rows = []
     for send in sends:
         template, subject = variants.get(send.variant, (campaign.template, campaign.subject))
-        deliveries.append(
-            EmailDelivery(
-                to_email=customers[send.customer_id].email,
-                customer=customers[send.customer_id],
-                template=template,
-                variables=campaign.variables,
-                kind=template.kind,
-                idempotency_key=f"campaign-send:{send.pk}",
-                source=f"campaign {campaign.pk}",
-                subject_override=subject,
-                created_at=now,
-            )
-        )
-    EmailDelivery.objects.bulk_create(deliveries, ignore_conflicts=True)
-    by_key = dict(
-        EmailDelivery.objects.filter(
-            idempotency_key__in=[d.idempotency_key for d in deliveries]
-        ).values_list("idempotency_key", "pk")
-    )
+        rows.append(
+            (customers[send.customer_id], send.customer_id, template.pk, variables,
+             template.kind, f"campaign-send:{send.pk}", f"campaign {campaign.pk}",
+             subject, now)
+        )  # fmt: skip
+    inserted = insert_rows(
+        EmailDelivery._meta.db_table,
+        [("to_email", "text"), ("customer_id", "bigint"), ("template_id", "bigint"),
+         ("variables", "jsonb"), ("kind", "text"), ("idempotency_key", "text"),
+         ("source", "text"), ("subject_override", "text"), ("created_at", "timestamptz")],
+        rows,
+        constants=NEW_DELIVERY,
+        returning="id, idempotency_key",
+    )  # fmt: skip
+    ids = {key: pk for pk, key in inserted}
     for send in sends:
-        send.delivery_id = by_key[f"campaign-send:{send.pk}"]
-    CampaignSend.objects.bulk_update(sends, ["delivery_id"])
+        send.delivery_id = ids[f"campaign-send:{send.pk}"]
+
+
+# The columns of a new delivery that are the same for every one.
+NEW_DELIVERY = {
+    "is_test": "false", "status": "'queued'", "reason": "''", "subject": "''",
+    "links": "'[]'", "message_id": "''", "esp_message_id": "''", "sender": "''",
+    "proxy_open": "false", "bot_click": "false",
+}  # fmt: skip
 
 
 def _customers(sends: list[CampaignSend]) -> Any:
+    """(id, email) of the chunk's customers."""
     from marketing.models import Customer
 
-    return Customer.objects.filter(pk__in=[s.customer_id for s in sends])
+    return Customer.objects.filter(pk__in=[s.customer_id for s in sends]).values_list(
+        "pk", "email"
+    )
 
 
 def _variant_content(campaign: Campaign) -> dict[str, tuple[Any, str]]:

@@ -63,7 +63,7 @@ class EmailDelivery(models.Model):
     """One email to one address: what, why, and what happened to it. Created by
     `marketing.email.services.queue_email`, sent by the `email.send` job."""
 
-    to_email = models.EmailField(max_length=254, db_index=True)
+    to_email = models.EmailField(max_length=254)  # indexed first in deliveries_recent
     customer = models.ForeignKey(
         "marketing.Customer", null=True, blank=True, on_delete=models.SET_NULL,
         related_name="deliveries",
@@ -78,12 +78,12 @@ class EmailDelivery(models.Model):
         help_text="A test a staff member sent to themselves: no consent rules, [Test] subject.",
     )  # fmt: skip
     status = models.CharField(
-        max_length=12, choices=DeliveryStatus.choices, default=DeliveryStatus.QUEUED, db_index=True
+        max_length=12, choices=DeliveryStatus.choices, default=DeliveryStatus.QUEUED
     )
     reason = models.CharField(
         max_length=300, blank=True, help_text="Why skipped, deferred or failed."
     )
-    idempotency_key = models.CharField(max_length=200, unique=True)
+    idempotency_key = models.CharField(max_length=200)  # unique: deliveries_once
     source = models.CharField(
         max_length=100,
         blank=True,
@@ -96,7 +96,14 @@ class EmailDelivery(models.Model):
     )  # fmt: skip
     links = models.JSONField(default=list, blank=True, help_text="The tracked URLs, in order.")
     message_id = models.CharField(max_length=200, blank=True, help_text="Message-ID header.")
-    esp_message_id = models.CharField(max_length=200, blank=True, db_index=True)
+    esp_message_id = models.CharField(max_length=200, blank=True)
+    sender = models.CharField(
+        max_length=32, blank=True,
+        help_text="The batch that sends (or sent) it: settles it if its worker died.",
+    )  # fmt: skip
+    handed_at = models.DateTimeField(
+        null=True, blank=True, help_text="When it was handed to the ESP (empty: not yet)."
+    )
     created_at = models.DateTimeField(default=clock.now, db_index=True)
     send_after = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True, db_index=True)
@@ -115,7 +122,22 @@ class EmailDelivery(models.Model):
     class Meta:
         db_table = "email_deliveries"
         verbose_name_plural = "email deliveries"
-        indexes = [models.Index(fields=["to_email", "kind", "sent_at"], name="deliveries_recent")]
+        # Few indexes, and none a LIKE would need: each row is written four times on
+        # its way out (recorded, sending, handed over, sent), and the fillfactor
+        # (migration 0007) leaves room on the page for the updates that change no
+        # indexed column (the hand-over).
+        constraints = [
+            models.UniqueConstraint(fields=["idempotency_key"], name="deliveries_once"),
+        ]
+        indexes = [
+            models.Index(fields=["to_email", "kind", "sent_at"], name="deliveries_recent"),
+            models.Index(fields=["esp_message_id"], name="deliveries_esp_id"),
+            models.Index(
+                fields=["sender"],
+                condition=models.Q(status="sending"),
+                name="deliveries_sending",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.template.slug} to {self.to_email}"

@@ -2,10 +2,10 @@
 
 Each delivery is decided (suppression, consent, unsubscribes, smart sending, quiet hours:
 skipped or deferred with the reason recorded), rendered, marked `sending` and committed,
-then handed to django-anymail over one connection, then recorded `sent` with the spend
-entries and `email.sent` events in bulk. Because `sending` is committed before the ESP
-is called, a job retried after a crash never sends a second copy: a delivery found in
-`sending` is marked failed ("outcome unknown"), not sent again (at most once).
+then handed to django-anymail over one connection (each hand-over committed before the
+ESP is called), then recorded `sent` with the spend entries and `email.sent` events in
+bulk. A job retried after a crash sends no second copy and loses none: see
+`marketing.email.handover`.
 """
 
 from __future__ import annotations
@@ -29,19 +29,19 @@ from analytics.services import store_events
 from benchbarrier import clock
 from benchbarrier.bulk_sql import update_rows
 from benchbarrier.services.spend import record_spends
-from marketing.email import tokens
+from marketing.email import handover, tokens
 from marketing.email.rendering import RenderedEmail, render_email
 from marketing.email.services import email_event, queue_send_job
 from marketing.models import (
     DeliveryStatus,
     EmailDelivery,
     EmailKind,
+    EmailTemplate,
     Suppression,
     SuppressionScope,
 )
 
 WAITING = (DeliveryStatus.QUEUED, DeliveryStatus.DEFERRED)
-UNKNOWN_OUTCOME = "outcome unknown: the worker stopped while sending; not sent again"
 
 
 class SendFailed(Exception):
@@ -65,33 +65,35 @@ def deliver(delivery_id: int) -> EmailDelivery:
 
 
 def deliver_many(delivery_ids: list[int]) -> dict[int, Exception]:
-    """Send the waiting deliveries among `delivery_ids`, in a fixed number of queries.
+    """Send the waiting deliveries among `delivery_ids`, in a fixed number of queries
+    plus one per message handed to the ESP (see `marketing.email.handover`).
 
     Returns {delivery id: exception} for those that failed: SendFailed (never
     sendable), EmailDelivery.DoesNotExist, or the ESP's error (the delivery is back to
-    queued, so a retry sends it). Deliveries already handled are left alone.
+    queued, so a retry sends it). Deliveries already handled are left alone; ones a
+    dead worker left `sending` are settled first.
     """
     now = clock.now()
+    sender = handover.new_sender()
     failures: dict[int, Exception] = {}
     outgoing: list[tuple[EmailDelivery, RenderedEmail]] = []
     with transaction.atomic():
         deliveries = list(
             EmailDelivery.objects.select_for_update(of=("self",))
-            .select_related("template", "customer")
+            .select_related("customer")
             .filter(pk__in=delivery_ids)
             .order_by("pk")
         )
+        _attach_templates(deliveries)
         for missing in set(delivery_ids) - {d.pk for d in deliveries}:
             failures[missing] = EmailDelivery.DoesNotExist(f"delivery {missing} does not exist")
+        _, recovered, unknown = handover.settle_abandoned(
+            d for d in deliveries if d.status == DeliveryStatus.SENDING
+        )
+        changed: list[EmailDelivery] = [*recovered, *unknown]
         waiting = [d for d in deliveries if d.status in WAITING]
         decisions = sending_decisions(waiting, now)
-        changed: list[EmailDelivery] = []
-        for delivery in deliveries:
-            if delivery.status == DeliveryStatus.SENDING:
-                _set(delivery, DeliveryStatus.FAILED, UNKNOWN_OUTCOME, changed)
-                continue
-            if delivery.status not in WAITING:
-                continue
+        for delivery in waiting:
             decision = decisions[delivery.pk]
             if decision is not None:
                 later = decision.defer_until is not None
@@ -109,17 +111,29 @@ def deliver_many(delivery_ids: list[int]) -> dict[int, Exception]:
             delivery.subject = ("[Test] " if delivery.is_test else "") + rendered.subject
             delivery.links = rendered.links
             delivery.message_id = make_msgid(domain=_domain())
+            delivery.sender, delivery.handed_at = sender, None
             _set(delivery, DeliveryStatus.SENDING, "", changed)
             outgoing.append((delivery, rendered))
         update_rows(
             EmailDelivery._meta.db_table,
-            ["status", "reason", "subject", "links", "message_id"],
-            [(d.status, d.reason, d.subject, json.dumps(d.links), d.message_id, d.pk)
-             for d in changed],
+            ["status", "reason", "subject", "links", "message_id", "sender", "handed_at",
+             "sent_at"],
+            [(d.status, d.reason, d.subject, json.dumps(d.links), d.message_id, d.sender,
+              d.handed_at, d.sent_at, d.pk) for d in changed],
         )  # fmt: skip
+        _record_sent(recovered)
     if outgoing:
-        _send_all(outgoing, failures)
+        _send_all(outgoing, failures, sender)
     return failures
+
+
+def _attach_templates(deliveries: list[EmailDelivery]) -> None:
+    """Each delivery's template, read once per template (a join would read its bodies
+    once per delivery)."""
+    ids = {d.template_id for d in deliveries}
+    templates = {t.pk: t for t in EmailTemplate.objects.filter(pk__in=ids)}
+    for delivery in deliveries:
+        delivery.template = templates[delivery.template_id]
 
 
 def _set(delivery: EmailDelivery, status: str, reason: str, changed: list) -> None:
@@ -129,42 +143,53 @@ def _set(delivery: EmailDelivery, status: str, reason: str, changed: list) -> No
 
 
 def _send_all(
-    outgoing: list[tuple[EmailDelivery, RenderedEmail]], failures: dict[int, Exception]
+    outgoing: list[tuple[EmailDelivery, RenderedEmail]],
+    failures: dict[int, Exception],
+    sender: str,
 ) -> None:
+    """Hand each message to the ESP (its hand-over committed first), then record the
+    sent ones, those this batch still holds, in bulk."""
     sent: list[EmailDelivery] = []
-    unsent: list[int] = []
     with get_connection() as connection:
         for delivery, rendered in outgoing:
+            message = _message(delivery, rendered, connection)
+            if not handover.hand_over(delivery, sender):
+                continue  # settled by another worker meanwhile: not ours to send
             try:
-                delivery.esp_message_id = _send(delivery, rendered, connection)
+                delivery.esp_message_id = _send(message, delivery)
             except Exception as exc:  # the ESP refused or failed: retry later
                 failures[delivery.pk] = exc
-                unsent.append(delivery.pk)
+                handover.give_back(delivery, sender)
                 continue
             delivery.status = DeliveryStatus.SENT
             delivery.sent_at = clock.now()
             sent.append(delivery)
-    price = Decimal(settings.EMAIL_PRICE_PER_MESSAGE)
     with transaction.atomic():
-        update_rows(
+        held = update_rows(
             EmailDelivery._meta.db_table,
             ["status", "sent_at", "esp_message_id"],
-            [(d.status, d.sent_at, d.esp_message_id, d.pk) for d in sent],
-        )
-        EmailDelivery.objects.filter(pk__in=unsent).update(status=DeliveryStatus.QUEUED)
-        record_spends(
-            service="email",
-            operation="send",
-            cost=price,
-            entries=[
-                (
-                    f"delivery {d.pk}",
-                    {"template": d.template.slug, "kind": d.kind, "source": d.source},
-                )
-                for d in sent
-            ],
-        )
-        store_events([email_event(d, "email.sent", {"template": d.template.slug}) for d in sent])
+            [(d.status, d.sent_at, d.esp_message_id, d.pk, sender, DeliveryStatus.SENDING)
+             for d in sent],
+            keys=("id", "sender", "status"),
+        )  # fmt: skip
+        _record_sent([d for d, ours in zip(sent, held, strict=True) if ours])
+
+
+def _record_sent(sent: list[EmailDelivery]) -> None:
+    """The spend entry and the `email.sent` event of each sent delivery."""
+    if not sent:
+        return
+    price = Decimal(settings.EMAIL_PRICE_PER_MESSAGE)
+    record_spends(
+        service="email",
+        operation="send",
+        cost=price,
+        entries=[
+            (f"delivery {d.pk}", {"template": d.template.slug, "kind": d.kind, "source": d.source})
+            for d in sent
+        ],
+    )
+    store_events([email_event(d, "email.sent", {"template": d.template.slug}) for d in sent])
 
 
 def sending_decisions(
@@ -293,7 +318,9 @@ def _link(name: str, token: str) -> str:
     return f"{before}{token}{after}"
 
 
-def _send(delivery: EmailDelivery, rendered: RenderedEmail, connection: Any) -> str:
+def _message(
+    delivery: EmailDelivery, rendered: RenderedEmail, connection: Any
+) -> EmailMultiAlternatives:
     headers = {"Message-ID": delivery.message_id}
     if rendered.unsubscribe_url:
         headers["List-Unsubscribe"] = f"<{rendered.unsubscribe_url}>"
@@ -312,6 +339,10 @@ def _send(delivery: EmailDelivery, rendered: RenderedEmail, connection: Any) -> 
     message.tags = [delivery.template.slug]
     message.track_clicks = False
     message.track_opens = False
+    return message
+
+
+def _send(message: EmailMultiAlternatives, delivery: EmailDelivery) -> str:
     message.send()
     status = getattr(message, "anymail_status", None)
     if status is not None and status.message_id is not None:
