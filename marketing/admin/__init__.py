@@ -1,2 +1,2 @@
-from marketing.admin import audience, dashboard, discounts  # noqa: F401  (registers them)
+from marketing.admin import audience, campaigns, dashboard, discounts, sequences  # noqa: F401
 from marketing.email import admin as email_admin  # noqa: F401

@@ -130,6 +130,14 @@ class Campaign(models.Model):
         return self.name
 
 
+class Sequence(Campaign):
+    """A campaign of kind `sequence`, listed apart in the admin."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "sequence"
+
+
 class SendStatus(models.TextChoices):
     PENDING = "pending", "Pending"
     HELD = "held", "Held for the A/B winner"

@@ -59,11 +59,12 @@ class EmailTemplateForm(forms.ModelForm):
         return data
 
 
-def _preview(template: EmailTemplate, variables: dict[str, Any]) -> str:
+def preview_html(template: EmailTemplate, variables: dict[str, Any], subject: str = "") -> str:
+    """The email's subject, HTML (in a sandboxed frame) and text, side by side."""
     try:
         rendered = render_email(
             template, variables, customer=None, to_email="you@example.com",
-            unsubscribe_url=f"{settings.SITE_URL}/email/unsubscribe/preview",
+            unsubscribe_url=f"{settings.SITE_URL}/email/unsubscribe/preview", subject=subject,
         )  # fmt: skip
     except (MissingVariable, ValueError) as exc:
         return format_html('<p style="color:#ba2121">Cannot render: {}</p>', exc)
@@ -111,7 +112,7 @@ class EmailTemplateAdmin(admin.ModelAdmin):
     def preview(self, template: EmailTemplate) -> str:
         if template.pk is None:
             return "Save to see a preview."
-        return _preview(template, template.sample_data)
+        return preview_html(template, template.sample_data)
 
     @admin.display(description="test")
     def test_send(self, template: EmailTemplate) -> str:

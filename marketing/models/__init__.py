@@ -6,6 +6,7 @@ from marketing.campaigns.models import (
     CampaignStatus,
     CampaignType,
     SendStatus,
+    Sequence,
 )
 from marketing.email.models import (
     DeliveryStatus,
@@ -38,6 +39,7 @@ __all__ = [
     "SegmentKind",
     "SegmentMember",
     "SendStatus",
+    "Sequence",
     "Suppression",
     "SuppressionScope",
 ]

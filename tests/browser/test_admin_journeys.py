@@ -16,7 +16,7 @@ from ai_content.models import AIGeneration
 from analytics.services import record_events
 from jobs.models import JobStatus
 from jobs.services import enqueue
-from marketing.models import Customer, EmailDelivery
+from marketing.models import Campaign, Customer, EmailDelivery, EmailTemplate, Segment
 from tests.conftest import run_due_jobs
 from tests.workflows.helpers import seed_workflow
 
@@ -177,3 +177,46 @@ def test_find_a_failed_job_read_its_history_retry_it_and_see_it_complete(browser
     job.refresh_from_db()
     assert (job.status, job.attempts) == (JobStatus.COMPLETED, 2)
     browser.screenshot("06-retried-job")
+
+
+def test_build_a_campaign_test_it_send_it_and_read_its_results(browser, marketer, settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    marketer()
+    segment = Segment.objects.create(name="Newsletter readers", kind="static")
+    for n in range(6):
+        customer = Customer.objects.create(external_id=f"r{n}", email=f"r{n}@example.com",
+                                           name=f"Reader {n}", email_opt_in=n != 5)  # fmt: skip
+        segment.memberships.create(customer=customer)
+    template = EmailTemplate.objects.get(slug="win-back-1")
+    browser.log_in("marketer")
+    browser.open("/admin/marketing/campaign/add/")
+    browser.find("#id_name").send_keys("Autumn letter")
+    Select(browser.find("#id_segment")).select_by_visible_text("Newsletter readers")
+    browser.wait_for_text("6 in segment, 5 can receive email", "#campaign-audience")
+    Select(browser.find("#id_template")).select_by_value(str(template.pk))
+    browser.find("#campaign-preview iframe")  # the email as it will look, beside its text
+    browser.wait_for_text("It's been a while", "#campaign-preview")
+    browser.set_value("#id_variant_subjects", "Only one subject")
+    browser.submit()
+    browser.wait_for_text("2 to 4 variants", ".errorlist")
+    browser.set_value("#id_variant_subjects", "Autumn is here\nNew for autumn")
+    browser.set_value("#id_test_share", "0.5")
+    browser.screenshot("07-campaign-builder")
+    browser.submit()
+    browser.wait_for_text("was added: send yourself a test", ".messagelist")
+    browser.find("input[value='Send a test']").click()
+    browser.wait_for_text("2 test email(s) queued", ".messagelist")
+    browser.find("input[value='Send now']").click()
+    browser.driver.switch_to.alert.accept()
+    browser.wait_for_text("Sending: the audience is frozen now", ".messagelist")
+    run_due_jobs()  # the workers send the test share; the rest wait for the winner
+    campaign = Campaign.objects.get(name="Autumn letter")
+    browser.open(f"/admin/marketing/campaign/{campaign.pk}/change/")
+    browser.wait_for_text("2 / 5 (3 held for the winner)", "#campaign-progress")
+    assert browser.find("#campaign-progress progress").get_attribute("value") == "2"
+    browser.screenshot("07-campaign-progress")
+    browser.click_link("Results and charts")
+    assert len(browser.driver.find_elements(By.CSS_SELECTOR, "#variant-charts svg")) == 5
+    assert "Not decided yet" in browser.text("#campaign-decision")
+    assert "Recipients 2" in browser.text("#campaign-figures")
+    browser.screenshot("07-campaign-results")
