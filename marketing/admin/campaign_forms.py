@@ -4,6 +4,7 @@ and a sequence's steps checked step by step."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django import forms
@@ -50,10 +51,11 @@ class CampaignForm(forms.ModelForm):
     )
     variant_subjects = forms.CharField(
         required=False,
-        label="A/B test: subjects",
+        label="A/B test: variants",
         widget=forms.Textarea(attrs={"rows": 4, "cols": 60}),
-        help_text="One subject per line, 2 to 4 lines (A is the control, then B, C, D). "
-        "Empty: no test, everyone gets the subject above.",
+        help_text="One variant per line, 2 to 4 lines (A is the control, then B, C, D): its "
+        'subject; add "@ 18:00" to try a send time (in each customer\'s time zone), '
+        '"[template-slug]" to try another template. Empty: no test.',
     )
     test_share = forms.FloatField(
         required=False,
@@ -94,7 +96,7 @@ class CampaignForm(forms.ModelForm):
         test = campaign.ab_test or {}
         if test.get("variants"):
             self.fields["variant_subjects"].initial = "\n".join(
-                variant.get("subject", "") for variant in test["variants"]
+                variant_line(variant) for variant in test["variants"]
             )
             for field, key in [("test_share", "testShare"), ("test_metric", "metric"),
                                ("wait_hours", "waitHours"), ("fallback", "fallback")]:  # fmt: skip
@@ -130,12 +132,12 @@ class CampaignForm(forms.ModelForm):
         return schedule
 
     def _test(self, data: dict[str, Any]) -> dict[str, Any]:
-        subjects = [line.strip() for line in (data.get("variant_subjects") or "").splitlines()]
-        subjects = [subject for subject in subjects if subject]
-        if not subjects:
+        lines = [line.strip() for line in (data.get("variant_subjects") or "").splitlines()]
+        variants = [parse_variant(line) for line in lines if line]
+        if not variants:
             return {}
         test: dict[str, Any] = {
-            "variants": [{"subject": subject} for subject in subjects],
+            "variants": variants,
             "testShare": data.get("test_share") or 0.2,
             "metric": data.get("test_metric") or WinnerMetric.CLICK_RATE,
             "fallback": data.get("fallback") or Fallback.LEADER,
@@ -143,6 +145,29 @@ class CampaignForm(forms.ModelForm):
         if data.get("wait_hours"):
             test["waitHours"] = data["wait_hours"]
         return test
+
+
+_VARIANT = re.compile(
+    r"^(?P<subject>.*?)\s*(?:@\s*(?P<time>\S+?))?\s*(?:\[(?P<template>[^\]]+)\])?$"
+)
+
+
+def parse_variant(line: str) -> dict[str, str]:
+    """`Subject @ 18:00 [template-slug]`, each part optional, as an A/B variant."""
+    found = _VARIANT.match(line.strip())
+    parts = {"subject": found["subject"], "localTime": found["time"],
+             "template": found["template"]}  # fmt: skip
+    return {key: value.strip() for key, value in parts.items() if value and value.strip()}
+
+
+def variant_line(variant: dict[str, Any]) -> str:
+    """A variant written as the builder reads it."""
+    line = variant.get("subject", "")
+    if variant.get("localTime"):
+        line += f" @ {variant['localTime']}"
+    if variant.get("template"):
+        line += f" [{variant['template']}]"
+    return line.strip()
 
 
 class TestSendForm(forms.Form):

@@ -24,7 +24,7 @@ from django.views.decorators.http import require_POST
 from benchbarrier.charts import bar_chart
 from benchbarrier.dashboard import place
 from benchbarrier.services.audit import Actor
-from marketing.admin.campaign_forms import CampaignForm, TestSendForm
+from marketing.admin.campaign_forms import CampaignForm, TestSendForm, variant_line
 from marketing.campaigns import abtest, audience, metrics, services
 from marketing.campaigns.models import (
     Campaign,
@@ -202,7 +202,7 @@ class CampaignAdmin(admin.ModelAdmin):
         if not test.get("variants"):
             return "No test: one version to everyone."
         names = "; ".join(
-            f"{chr(ord('A') + i)}: {variant.get('subject') or variant.get('template')}"
+            f"{chr(ord('A') + i)}: {variant_line(variant)}"
             for i, variant in enumerate(test["variants"])
         )
         decided = campaign.decision.get("reason") or "not decided yet"

@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, Max, OuterRef, Q, QuerySet
 
-from benchbarrier.bulk_sql import insert_rows
+from benchbarrier.bulk_sql import insert_rows, update_rows
 from marketing.campaigns.models import Campaign, CampaignSend, SendStatus
 from marketing.models import Customer, EmailTemplate, Segment, SegmentMember, Suppression
 
@@ -56,9 +56,9 @@ def freeze(campaign: Campaign, now: datetime) -> int:
     """Write the campaign's sends (once: a second call adds nobody); returns how many."""
     people = list(reachable(campaign.segment, campaign.template).values_list("pk", "timezone"))
     variants = _variants(campaign, [pk for pk, _ in people])
-    local = (campaign.schedule_config or {}).get("localTime")
+    times = _local_times(campaign)
     rows = [
-        (campaign.pk, pk, 0, variant, status, _due(now, local, zone), now, "{}", 0)
+        (campaign.pk, pk, 0, variant, status, _due(now, times.get(variant), zone), now, "{}", 0)
         for pk, zone in people
         for variant, status in [variants.get(pk, ("", SendStatus.PENDING))]
     ]
@@ -80,6 +80,37 @@ def freeze(campaign: Campaign, now: datetime) -> int:
         returning="id",
     )
     return len(inserted)
+
+
+def _local_times(campaign: Campaign) -> dict[str, str | None]:
+    """The local time each variant is sent at ("" for everyone not in the test): a
+    variant's own `localTime` (a send-time test), else the campaign's."""
+    local = (campaign.schedule_config or {}).get("localTime")
+    variants = (campaign.ab_test or {}).get("variants") or []
+    names = string.ascii_uppercase
+    return {"": local, **{names[i]: v.get("localTime") or local for i, v in enumerate(variants)}}
+
+
+def last_tested(campaign: Campaign, now: datetime) -> datetime:
+    """When the last test send is due (a send-time test waits for its latest variant)."""
+    latest = CampaignSend.objects.filter(campaign=campaign, status=SendStatus.PENDING).aggregate(
+        latest=Max("due_at")
+    )["latest"]
+    return max(latest or now, now)
+
+
+def release_held(campaign: Campaign, winner: str, now: datetime) -> int:
+    """Everyone held back gets the winner: now, or at the winner's local time."""
+    local = _local_times(campaign).get(winner)
+    held = CampaignSend.objects.filter(campaign=campaign, status=SendStatus.HELD)
+    if not local:
+        return held.update(variant=winner, status=SendStatus.PENDING, due_at=now)
+    rows = [
+        (winner, SendStatus.PENDING, _due(now, local, zone), pk)
+        for pk, zone in held.values_list("pk", "customer__timezone")
+    ]
+    update_rows(CampaignSend._meta.db_table, ["variant", "status", "due_at"], rows)
+    return len(rows)
 
 
 def _variants(campaign: Campaign, people: list[int]) -> dict[int, tuple[str, str]]:

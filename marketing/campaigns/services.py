@@ -57,11 +57,15 @@ def validate(campaign: Campaign) -> None:
         errors.append(("throttlePerSecond", "at least 1 message a second"))
     schedule = campaign.schedule_config or {}
     local = schedule.get("localTime")
-    if local is not None and not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", str(local)):
+    if local is not None and not _time_of_day(local):
         errors.append(("scheduleConfig.localTime", 'a time of day like "10:00"'))
     errors += _test_errors(campaign.ab_test or {})
     if errors:
         raise CampaignError(errors)
+
+
+def _time_of_day(value: Any) -> bool:
+    return bool(re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", str(value)))
 
 
 def _test_errors(test: dict[str, Any]) -> list[tuple[str, str]]:
@@ -75,11 +79,16 @@ def _test_errors(test: dict[str, Any]) -> list[tuple[str, str]]:
     for index, variant in enumerate(variants):
         here = f"abTest.variants[{index}]"
         if not isinstance(variant, dict) or not (
-            variant.get("subject") or variant.get("template")
+            variant.get("subject") or variant.get("template") or variant.get("localTime")
         ):
-            errors.append((here, "a variant needs a subject or a template (its content)"))
-        elif variant.get("template") and variant["template"] not in slugs:
+            errors.append(
+                (here, "a variant needs a subject, a template or a localTime (what it tries)")
+            )
+            continue
+        if variant.get("template") and variant["template"] not in slugs:
             errors.append((f"{here}.template", f'unknown template "{variant["template"]}"'))
+        if "localTime" in variant and not _time_of_day(variant["localTime"]):
+            errors.append((f"{here}.localTime", 'a time of day like "18:00"'))
     share = test.get("testShare", 0.2)
     if not isinstance(share, int | float) or not 0 < share <= 1:
         errors.append(("abTest.testShare", "a share of the audience above 0, at most 1"))
@@ -172,7 +181,7 @@ def start_sending(campaign_id: int) -> dict[str, Any]:
             enqueue(
                 job_type=DECIDE,
                 payload={"campaignId": campaign.pk},
-                scheduled_for=abtest.deadline(campaign, now),
+                scheduled_for=abtest.deadline(campaign, audience.last_tested(campaign, now)),
                 idempotency_key=f"campaign.decide:{campaign.pk}",
             )
     return {"recipients": frozen}
@@ -190,9 +199,7 @@ def apply_decision(campaign_id: int) -> dict[str, Any]:
         campaign.decision = decision
         campaign.status = CampaignStatus.SENDING
         campaign.save(update_fields=["decision", "status"])
-        CampaignSend.objects.filter(campaign=campaign, status=SendStatus.HELD).update(
-            variant=decision["winner"], status=SendStatus.PENDING, due_at=now
-        )
+        audience.release_held(campaign, decision["winner"], now)
         sending.queue_senders(campaign)
         record_audit(
             action="campaign.ab_decided",

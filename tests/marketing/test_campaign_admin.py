@@ -58,7 +58,8 @@ def test_a_campaign_built_in_the_admin_keeps_its_schedule_and_test(staff_client)
     response = staff_client.post(
         reverse("admin:marketing_campaign_add"),
         builder(segment, template, local_time="10:00", throttle_per_second="50",
-                variant_subjects="Spring is here\n  \nSpring, at last", wait_hours="3",
+                variant_subjects="Spring is here\n  \nSpring, at last @ 18:00 [first-order-guide]",
+                wait_hours="3",
                 test_metric="open_rate", fallback="control"),
     )  # fmt: skip
     assert response.status_code == 302, errors_of(response)
@@ -66,14 +67,16 @@ def test_a_campaign_built_in_the_admin_keeps_its_schedule_and_test(staff_client)
     assert campaign.schedule_config == {"localTime": "10:00"}
     assert campaign.throttle_per_second == 50
     assert campaign.ab_test == {
-        "variants": [{"subject": "Spring is here"}, {"subject": "Spring, at last"}],
+        "variants": [{"subject": "Spring is here"}, {"subject": "Spring, at last",
+                      "localTime": "18:00", "template": "first-order-guide"}],
         "testShare": 0.2, "metric": "open_rate", "fallback": "control", "waitHours": 3.0,
     }  # fmt: skip
     assert campaign.created_by is not None
     assert AuditLogEntry.objects.filter(action="campaign.created").exists()
     page = staff_client.get(reverse("admin:marketing_campaign_change", args=[campaign.pk]))
     text = page.content.decode()
-    assert "Spring is here\nSpring, at last" in text  # the variants are shown as written
+    # the variants are shown as written
+    assert "Spring is here\nSpring, at last @ 18:00 [first-order-guide]" in text
     assert "Send now" in text and "Schedule" in text and "Send a test" in text
 
 

@@ -194,6 +194,53 @@ def test_an_ab_test_of_equal_variants_picks_none_by_the_rule_and_falls_back(sett
     assert {m.subject for m in mail.outbox[200:]} == {"Plain"}
 
 
+def test_a_send_time_test_waits_for_its_latest_variant_and_sends_the_rest_at_its_time(
+    settings,
+):
+    campaign = ab_campaign(settings, count=40)
+    campaign.ab_test["variants"] = [{"localTime": "10:00"}, {"localTime": "18:00"}]
+    campaign.save(update_fields=["ab_test"])
+    services.launch(campaign=campaign, actor=ACTOR)
+    run_due_jobs()  # noon: A goes at 10:00 tomorrow, B at 18:00 today (UTC customers)
+    assert len(mail.outbox) == 0
+    clock.advance(timedelta(hours=6))
+    run_due_jobs()
+    assert len(mail.outbox) == 10
+    assert set(CampaignSend.objects.filter(status="sent").values_list("variant", flat=True)) == {
+        "B"
+    }
+    clock.advance(timedelta(hours=16))
+    run_due_jobs()
+    assert len(mail.outbox) == 20
+    click(campaign, "A", 0.1)
+    click(campaign, "B", 0.9)
+    clock.advance(timedelta(minutes=30))
+    run_due_jobs()
+    campaign.refresh_from_db()
+    assert not campaign.decision, "the wait counts from the last variant's send"
+    clock.advance(timedelta(minutes=31))
+    run_due_jobs()
+    campaign.refresh_from_db()
+    assert campaign.decision["winner"] == "B"
+    assert len(mail.outbox) == 20, "the rest wait for the winner's time"
+    clock.advance(timedelta(hours=7))  # 18:00
+    run_due_jobs()
+    assert len(mail.outbox) == 40
+    assert CampaignSend.objects.filter(variant="B", status="sent").count() == 30
+
+
+def test_a_variant_needs_something_to_try():
+    with pytest.raises(services.CampaignError) as caught:
+        broadcast(audience(1), ab_test={"variants": [{"localTime": "25:00"}, {}]})
+    assert caught.value.errors == [
+        ("abTest.variants[0].localTime", 'a time of day like "18:00"'),
+        (
+            "abTest.variants[1]",
+            "a variant needs a subject, a template or a localTime (what it tries)",
+        ),
+    ]
+
+
 def tracked_link(message) -> str:
     """The first tracked link of a sent message, as the reader's client would open it."""
     html = message.alternatives[0][0]
