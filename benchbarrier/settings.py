@@ -348,6 +348,25 @@ EMAIL_PRICE_PER_MESSAGE = env_str("EMAIL_PRICE_PER_MESSAGE", "0.0010")
 # messages a second time (a killed worker still sends nothing twice).
 EMAIL_HANDOVER_DURABLE = env_bool("EMAIL_HANDOVER_DURABLE", True)
 
+# --- SMS ------------------------------------------------------------------------------------
+# "file" (default: each message written to DATA_DIR/sms, nothing sent) or "twilio".
+SMS_BACKEND = env_str("SMS_BACKEND", "file")
+TWILIO_ACCOUNT_SID = env_str("TWILIO_ACCOUNT_SID")
+TWILIO_AUTH_TOKEN = env_str("TWILIO_AUTH_TOKEN")  # also checks Twilio's webhook signatures
+# Send through a Messaging Service (recommended: sender pool, opt-out handling) or a number.
+TWILIO_MESSAGING_SERVICE_SID = env_str("TWILIO_MESSAGING_SERVICE_SID")
+TWILIO_FROM_NUMBER = env_str("TWILIO_FROM_NUMBER")
+TWILIO_API_BASE_URL = env_str("TWILIO_API_BASE_URL")  # empty: Twilio's own
+SMS_TIMEOUT_SECONDS = env_int("SMS_TIMEOUT_SECONDS", 10)
+# What one segment costs (USD), for the spend ledger and the seed's $50 SMS budget.
+SMS_PRICE_PER_SEGMENT = env_str("SMS_PRICE_PER_SEGMENT", "0.0079")
+SMS_HELP_TEXT = env_str(
+    "SMS_HELP_TEXT", "BenchBarrier: shop news by SMS. Reply STOP to stop, START to resume."
+)
+# Numbers written without a country code are read in this region ("DE", "US"...); empty:
+# a number must start with + and its country code.
+PHONE_DEFAULT_REGION = env_str("PHONE_DEFAULT_REGION")
+
 # --- AI provider --------------------------------------------------------------------------
 OPENAI_API_KEY = env_str("OPENAI_API_KEY")
 OPENAI_BASE_URL = env_str("OPENAI_BASE_URL")

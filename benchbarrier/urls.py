@@ -23,6 +23,7 @@ urlpatterns = [
     path("api/ai/", include("ai_content.urls")),
     re_path(r"^api/", errors.json_not_found),
     path("email/", include("marketing.email.urls")),
+    path("", include("marketing.sms.urls")),
     path("anymail/", include((anymail_urlpatterns(), "anymail"))),
 ]
 

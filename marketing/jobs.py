@@ -95,3 +95,4 @@ def send_emails(jobs: list[Job]) -> dict[Any, Exception]:
 
 
 from marketing.campaigns import jobs as campaign_jobs  # noqa: E402, F401  (registers them)
+from marketing.sms import jobs as sms_jobs  # noqa: E402, F401  (registers them)

@@ -11,6 +11,7 @@ from benchbarrier.rules import describe_rules
 from marketing.models import Customer, Segment, SegmentMember
 from marketing.models.customers import validate_timezone
 from marketing.services.segments import SegmentError, validate_rules
+from marketing.sms.phones import InvalidPhone, to_e164
 
 MAX_BULK = 1000
 
@@ -72,7 +73,10 @@ class IdentifySerializer(base.Serializer):
     )
     email = serializers.EmailField(required=False, max_length=254)
     name = serializers.CharField(required=False, max_length=200, allow_blank=True)
-    phone = serializers.RegexField(r"^\+?[0-9 ()./-]{3,32}$", required=False, allow_blank=True)
+    phone = serializers.CharField(
+        required=False, allow_blank=True, max_length=40,
+        help_text='Stored in E.164 ("+4915112345678"); write it with its country code.',
+    )  # fmt: skip
     timezone = serializers.CharField(
         required=False, max_length=64, help_text="IANA, e.g. Europe/Paris."
     )
@@ -90,6 +94,12 @@ class IdentifySerializer(base.Serializer):
     traits = serializers.DictField(
         required=False, help_text="Merged key by key; null removes a key."
     )
+
+    def validate_phone(self, value: str) -> str:
+        try:
+            return to_e164(value) if value else ""
+        except InvalidPhone as exc:
+            raise serializers.ValidationError(str(exc)) from None
 
     def validate_timezone(self, value: str) -> str:
         try:

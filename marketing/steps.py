@@ -26,8 +26,9 @@ from marketing.campaigns.sequences import (
 from marketing.email.services import EmailTemplateUnknown, queue_email
 from marketing.models import Customer, EmailTemplate
 from marketing.rules import RunContext, parse_run_rules
-from marketing.run_values import customer_of, resolved, values_for
+from marketing.run_values import customer_of, resolved, scope_of, values_for
 from marketing.services.discounts import setting_errors
+from marketing.sms.services import SmsTextError, queue_sms, render_text, text_problem
 from workflows.registry import (
     DefinitionScope,
     Errors,
@@ -39,6 +40,7 @@ from workflows.registry import (
     delay_of,
     namespace_problem,
     reference_errors,
+    references,
     rule_language,
     step_type,
     subject_lookup,
@@ -143,6 +145,45 @@ def send_email(run: StepRun) -> StepResult:
         output["campaignSend"] = record_sequence_send(run, customer, delivery, variant)
         output["variant"] = variant
     return StepResult(output=output)
+
+
+def _validate_send_sms(step: dict[str, Any], path: str, scope: DefinitionScope) -> Errors:
+    errors = allowed_keys(step, path, {"text", "delay", "to"})
+    problem = text_problem(step.get("text"))
+    if problem:
+        errors.append((f"{path}.text", problem))
+    return errors
+
+
+@step_type(
+    "sendSms",
+    validate=_validate_send_sms,
+    needs_subject=lambda step: not step.get("to"),
+)
+def send_sms(run: StepRun) -> StepResult:
+    """Queue an SMS to the run's customer (once per run and step): the text with the
+    run's values ({{ customer.first_name }}, {{ cart.total }}...) filled in."""
+    customer = customer_of(run)
+    to = run.step.get("to") or None
+    if to is None and customer is None:
+        user = run.context.get("userId")
+        raise StepFailed(f'{run.path}: no customer has the site user id "{user}"')
+    scope = scope_of(run, references(run.step["text"]))
+    scope["customer"] = {**scope["customer"], "phone": customer.phone if customer else ""}
+    delay = delay_of(run.step)
+    try:
+        text = render_text(run.step["text"], scope)
+    except SmsTextError as exc:
+        raise StepFailed(f"{run.path}.text: {exc}") from None
+    message = queue_sms(
+        text=text,
+        customer=customer,
+        to=to,
+        source=f"workflow {run.execution.workflow_id} / execution {run.execution.pk} / {run.path}",
+        idempotency_key=run.idempotency_key,
+        send_after=run.now + delay if delay else None,
+    )
+    return StepResult(output={"smsId": message.pk, "to": message.to_number})
 
 
 def _validate_update_customer(step: dict[str, Any], path: str, scope: DefinitionScope) -> Errors:

@@ -28,6 +28,7 @@ FORM_FIELDS = {
     "abTest.waitHours": "wait_hours",
     "abTest.fallback": "fallback",
     "type": "type",
+    "text": "text",
 }
 
 
@@ -83,7 +84,7 @@ class CampaignForm(forms.ModelForm):
 
     class Meta:
         model = Campaign
-        fields = ["name", "type", "segment", "template", "subject", "variables",
+        fields = ["name", "type", "segment", "template", "subject", "text", "variables",
                   "throttle_per_second"]  # fmt: skip
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -110,6 +111,7 @@ class CampaignForm(forms.ModelForm):
             kind=CampaignKind.BROADCAST,
             **{name: data.get(name) for name in ["name", "type", "segment", "template",
                                                  "subject", "throttle_per_second"]},
+            text=data.get("text") or "",
         )  # fmt: skip
         candidate.schedule_config = self._schedule(data)
         candidate.ab_test = self._test(data)

@@ -60,6 +60,24 @@ def progress_bar(campaign: Campaign) -> str:
     )  # fmt: skip
 
 
+def sms_preview(text: str) -> str:
+    """The SMS as a sample customer gets it, with its length as the networks count it."""
+    from marketing.sms.encoding import measure
+    from marketing.sms.services import SmsTextError, render_text
+
+    try:
+        rendered = render_text(text, {"customer": {"first_name": "Ada", "name": "Ada Moreau"}})
+    except SmsTextError as exc:
+        return format_html('<p style="color:#ba2121">Text: {}</p>', exc)
+    length = measure(rendered)
+    return format_html(
+        '<pre style="white-space:pre-wrap;border:1px solid #ccc;border-radius:8px;'
+        'padding:8px;max-width:24em">{}</pre><p>{} characters ({}), {} segment(s); '
+        "links are shortened when sent.</p>",
+        rendered, length.units, length.encoding, length.segments,
+    )  # fmt: skip
+
+
 def _duration(seconds: float | None) -> str:
     if seconds is None:
         return "?"
@@ -99,14 +117,15 @@ class CampaignAdmin(admin.ModelAdmin):
     fieldsets = [
         (None, {"fields": ["name", "type"]}),
         ("Audience", {"fields": ["segment"]}),
-        ("Content", {"fields": ["template", "subject", "variables"]}),
+        ("Content: an email's template and subject, or an SMS's text",
+         {"fields": ["template", "subject", "text", "variables"]}),
         ("A/B test (optional)", {"fields": ["variant_subjects", ("test_share", "test_metric"),
                                             ("wait_hours", "fallback")]}),
         ("Schedule and speed", {"fields": ["local_time", "throttle_per_second"]}),
     ]  # fmt: skip
     started_fieldsets = [
         (None, {"fields": ["name", "type", "coloured_status", "segment", "template",
-                           "subject", "launched_at", "finished_at"]}),
+                           "subject", "text", "launched_at", "finished_at"]}),
         ("A/B test", {"fields": ["test_summary"]}),
         ("Figures", {"fields": ["figures"]}),
     ]  # fmt: skip
@@ -228,8 +247,13 @@ class CampaignAdmin(admin.ModelAdmin):
         body: dict[str, Any] = {}
         template = EmailTemplate.objects.filter(pk=_int(request.GET.get("template"))).first()
         segment = Segment.objects.filter(pk=_int(request.GET.get("segment"))).first()
+        channel = request.GET.get("type", "email")
         if segment is not None:
-            body["audience"] = str(audience.audience_size(segment, template))
+            probe = Campaign(type=channel, segment=segment, template=template)
+            body["audience"] = str(audience.size_of(probe))
+        if channel == "sms":
+            body["preview"] = sms_preview(request.GET.get("text", ""))
+            return JsonResponse(body)
         if template is not None:
             try:
                 variables = json.loads(request.GET.get("variables") or "{}") or {}

@@ -20,23 +20,29 @@ from django.db.models import Exists, Max, OuterRef, Q, QuerySet
 
 from benchbarrier.bulk_sql import insert_rows, update_rows
 from marketing.campaigns.models import Campaign, CampaignSend, SendStatus
-from marketing.models import Customer, EmailTemplate, Segment, SegmentMember, Suppression
+from marketing.models import (
+    Customer,
+    EmailTemplate,
+    Segment,
+    SegmentMember,
+    SmsOptOut,
+    Suppression,
+)
 
 
 @dataclass(frozen=True)
 class AudienceSize:
     in_segment: int
     can_receive: int
+    channel: str = "email"
 
     def __str__(self) -> str:
-        return f"{self.in_segment:,} in segment, {self.can_receive:,} can receive email"
+        return f"{self.in_segment:,} in segment, {self.can_receive:,} can receive {self.channel}"
 
 
 def reachable(segment: Segment, template: EmailTemplate | None) -> QuerySet[Customer]:
     """The segment's members who can receive the template's email now."""
-    members = Customer.objects.filter(
-        Exists(SegmentMember.objects.filter(segment=segment, customer=OuterRef("pk")))
-    )
+    members = _members(segment)
     blocked = Q(scope="all") | Q(scope="marketing")
     if template is not None:
         blocked |= Q(scope="category", category=template.category)
@@ -52,9 +58,34 @@ def audience_size(segment: Segment, template: EmailTemplate | None) -> AudienceS
     return AudienceSize(segment.memberships.count(), reachable(segment, template).count())
 
 
+E164 = r"^\+[1-9][0-9]{6,14}$"
+
+
+def size_of(campaign: Campaign) -> AudienceSize:
+    """The campaign's audience now, for its channel."""
+    if campaign.type == "sms":
+        members = _members(campaign.segment)
+        can = members.filter(sms_opt_in=True, phone__regex=E164).exclude(
+            phone__in=SmsOptOut.objects.values("number")
+        )
+        return AudienceSize(members.count(), can.count(), "SMS")
+    return audience_size(campaign.segment, campaign.template)
+
+
+def _members(segment: Segment) -> QuerySet[Customer]:
+    return Customer.objects.filter(
+        Exists(SegmentMember.objects.filter(segment=segment, customer=OuterRef("pk")))
+    )
+
+
 def freeze(campaign: Campaign, now: datetime) -> int:
     """Write the campaign's sends (once: a second call adds nobody); returns how many."""
-    people = list(reachable(campaign.segment, campaign.template).values_list("pk", "timezone"))
+    # An SMS campaign freezes every member: who cannot receive it (no consent, no valid
+    # number, a STOP reply) is skipped when sending, with the reason on the message.
+    people = list(
+        (_members(campaign.segment) if campaign.type == "sms" else
+         reachable(campaign.segment, campaign.template)).values_list("pk", "timezone")
+    )  # fmt: skip
     variants = _variants(campaign, [pk for pk, _ in people])
     times = _local_times(campaign)
     rows = [

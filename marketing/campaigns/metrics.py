@@ -29,7 +29,9 @@ def compute(campaign: Campaign) -> dict[str, Any]:
         opens=Count("id", filter=Q(delivery__opened_at__isnull=False)),
         proxy_opens=Count("id", filter=Q(delivery__proxy_open=True)),
         clicks=Count(
-            "id", filter=Q(delivery__clicked_at__isnull=False, delivery__bot_click=False)
+            "id",
+            filter=Q(delivery__clicked_at__isnull=False, delivery__bot_click=False)
+            | Q(sms_message__clicked_at__isnull=False),
         ),
         conversions=Count("id", filter=Q(converted_at__isnull=False)),
         revenue=Sum("revenue"),
@@ -37,7 +39,9 @@ def compute(campaign: Campaign) -> dict[str, Any]:
     unsubscribes = Suppression.objects.filter(
         delivery__campaign_send__campaign=campaign, scope__in=["marketing", "category"]
     ).count()
-    spend = SpendEntry.objects.filter(service="email", details__source=f"campaign {campaign.pk}")
+    spend = SpendEntry.objects.filter(
+        service=campaign.type, details__source=f"campaign {campaign.pk}"
+    )
     if campaign.launched_at:
         spend = spend.filter(created_at__gte=campaign.launched_at)
     cost = spend.aggregate(total=Sum("cost"))["total"] or Decimal(0)

@@ -80,6 +80,11 @@ class Campaign(models.Model):
     subject = models.CharField(
         max_length=300, blank=True, help_text="Overrides the template's subject."
     )
+    text = models.TextField(
+        blank=True,
+        help_text="An SMS campaign's message: {{ customer.first_name }} and the variables "
+        "work; links are shortened and tracked.",
+    )
     variables = models.JSONField(default=dict, blank=True, help_text="For the template.")
     schedule_config = models.JSONField(
         default=dict,
@@ -172,6 +177,13 @@ class CampaignSend(models.Model):
     )
     delivery = models.OneToOneField(
         "marketing.EmailDelivery",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="campaign_send",
+    )
+    sms_message = models.OneToOneField(
+        "marketing.SmsMessage",
         null=True,
         blank=True,
         on_delete=models.SET_NULL,

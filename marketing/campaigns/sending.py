@@ -89,16 +89,68 @@ def send_chunk(campaign_id: int) -> datetime | None:
         wait = take(f"campaign:{campaign.pk}", len(sends), rate=rate_of(campaign))
         if wait:
             return now + timedelta(seconds=wait)
-        fresh = [s for s in sends if s.delivery_id is None]
-        _record_deliveries(campaign, fresh, now)
-        update_rows(
-            CampaignSend._meta.db_table,
-            ["status", "queued_at", "delivery_id"],
-            [(SendStatus.QUEUED, now, s.delivery_id, s.pk) for s in sends],
-        )
-    deliver_many([s.delivery_id for s in sends])
-    settle([s.pk for s in sends])
+        if campaign.type == "sms":
+            _record_sms(campaign, sends, now)
+        else:
+            _record_deliveries(campaign, [s for s in sends if s.delivery_id is None], now)
+            update_rows(
+                CampaignSend._meta.db_table,
+                ["status", "queued_at", "delivery_id"],
+                [(SendStatus.QUEUED, now, s.delivery_id, s.pk) for s in sends],
+            )
+    if campaign.type == "sms":
+        _deliver_sms(sends)
+    else:
+        deliver_many([s.delivery_id for s in sends])
+        settle([s.pk for s in sends])
     return now
+
+
+def _record_sms(campaign: Campaign, sends: list[CampaignSend], now: datetime) -> None:
+    """An SMS campaign's chunk: a message per send, rendered for its customer and
+    recorded in the chunk's transaction (keyed by the send: once)."""
+    from marketing.models import Customer
+    from marketing.sms.services import record_sms
+
+    customers = {c.pk: c for c in Customer.objects.filter(pk__in=[s.customer_id for s in sends])}
+    for send in sends:
+        if send.sms_message_id is None:
+            send.sms_message_id = record_sms(
+                text=campaign.text, customer=customers[send.customer_id],
+                variables=campaign.variables, idempotency_key=f"campaign-send:{send.pk}",
+                source=f"campaign {campaign.pk}",
+            ).pk  # fmt: skip
+    update_rows(
+        CampaignSend._meta.db_table,
+        ["status", "queued_at", "sms_message_id"],
+        [(SendStatus.QUEUED, now, s.sms_message_id, s.pk) for s in sends],
+    )
+
+
+SMS_OUTCOMES = {"sent": SendStatus.SENT, "delivered": SendStatus.SENT,
+                "undelivered": SendStatus.SENT, "skipped": SendStatus.SKIPPED,
+                "failed": SendStatus.FAILED}  # fmt: skip
+
+
+def _deliver_sms(sends: list[CampaignSend]) -> None:
+    """Send the chunk's messages, then copy each one's outcome onto its send (a message
+    deferred by quiet hours goes later by its own `sms.send` job)."""
+    from marketing.sms.models import SmsMessage
+    from marketing.sms.sending import deliver_sms
+
+    ids = [s.sms_message_id for s in sends]
+    failures = deliver_sms(ids)
+    for message_id in failures:  # the provider asked to wait: its own job retries it
+        enqueue_many([JobSpec("sms.send", {"messageId": message_id}, 0, None, None,
+                              f"sms.send:{message_id}")])  # fmt: skip
+    messages = {m.pk: m for m in SmsMessage.objects.filter(pk__in=ids)}
+    rows = [
+        (SMS_OUTCOMES[message.status], message.sent_at, send.pk)
+        for send in sends
+        for message in [messages.get(send.sms_message_id)]
+        if message is not None and message.status in SMS_OUTCOMES
+    ]
+    update_rows(CampaignSend._meta.db_table, ["status", "sent_at"], rows)
 
 
 def _still_sending(campaign: Campaign) -> bool:
@@ -119,7 +171,11 @@ def _still_sending(campaign: Campaign) -> bool:
 
 # A queued send not settled: its chunk's worker died before sending or before copying
 # the outcome (a delivery deferred by quiet hours belongs to its own email.send job).
-UNSENT = Q(status=SendStatus.QUEUED) & ~Q(delivery__status="deferred")
+UNSENT = (
+    Q(status=SendStatus.QUEUED)
+    & ~Q(delivery__status="deferred")
+    & ~Q(sms_message__status="deferred")
+)
 
 
 def _next_chunk(campaign: Campaign, now: datetime) -> list[CampaignSend]:

@@ -49,6 +49,7 @@ class CampaignSerializer(base.ModelSerializer):
             "segment_id",
             "template",
             "subject",
+            "text",
             "variables",
             "schedule_config",
             "throttle_per_second",

@@ -27,6 +27,7 @@ from marketing.campaigns.models import (
     WinnerMetric,
 )
 from marketing.models import EmailTemplate
+from marketing.sms.services import text_problem
 
 LAUNCH, DECIDE = "campaign.launch", "campaign.decide"
 EDITABLE = (CampaignStatus.DRAFT,)
@@ -47,11 +48,19 @@ class CampaignStateError(Exception):
 def validate(campaign: Campaign) -> None:
     """Raises CampaignError naming every problem of a broadcast about to be saved."""
     errors: list[tuple[str, str]] = []
-    if campaign.type != CampaignType.EMAIL:
-        errors.append(("type", f'"{campaign.type}" campaigns come with their channel; use email'))
+    if campaign.type not in (CampaignType.EMAIL, CampaignType.SMS):
+        errors.append(
+            ("type", f'"{campaign.type}" campaigns come with their channel; use email or sms')
+        )
     if campaign.kind == CampaignKind.BROADCAST and campaign.segment_id is None:
         errors.append(("segmentId", "a broadcast needs a segment"))
-    if campaign.template_id is None:
+    if campaign.type == CampaignType.SMS:
+        problem = text_problem(campaign.text)
+        if problem:
+            errors.append(("text", problem))
+        if (campaign.ab_test or {}).get("variants"):
+            errors.append(("abTest", "A/B tests are for email campaigns"))
+    elif campaign.template_id is None:
         errors.append(("template", "pick the email template to send"))
     if campaign.throttle_per_second == 0:
         errors.append(("throttlePerSecond", "at least 1 message a second"))
@@ -173,7 +182,7 @@ def start_sending(campaign_id: int) -> dict[str, Any]:
         campaign.launched_at = now
         campaign.metrics = {
             **campaign.metrics,
-            "audience": str(audience.audience_size(campaign.segment, campaign.template)),
+            "audience": str(audience.size_of(campaign)),
         }
         campaign.save(update_fields=["status", "launched_at", "metrics"])
         sending.queue_senders(campaign)

@@ -139,7 +139,7 @@ class CampaignViewSet(viewsets.ModelViewSet):
         campaign = self.get_object()
         if campaign.segment is None:
             raise ValidationError({"segmentId": ["the campaign has no segment yet"]})
-        size = audience.audience_size(campaign.segment, campaign.template)
+        size = audience.size_of(campaign)
         return Response(
             {"inSegment": size.in_segment, "canReceive": size.can_receive, "text": str(size)}
         )

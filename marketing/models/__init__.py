@@ -19,6 +19,7 @@ from marketing.email.models import (
 from marketing.models.customers import Customer
 from marketing.models.discounts import DiscountCode, DiscountKind, DiscountPool
 from marketing.models.segments import Segment, SegmentKind, SegmentMember
+from marketing.sms.models import SmsMessage, SmsOptOut, SmsStatus
 
 __all__ = [
     "Attribution",
@@ -40,6 +41,9 @@ __all__ = [
     "SegmentMember",
     "SendStatus",
     "Sequence",
+    "SmsMessage",
+    "SmsOptOut",
+    "SmsStatus",
     "Suppression",
     "SuppressionScope",
 ]

@@ -35,13 +35,13 @@ def test_the_builder_names_each_problem_on_its_field_and_saves_nothing(staff_cli
         staff_client.post(
             reverse("admin:marketing_campaign_add"),
             builder(segment, template, variant_subjects="Only one", local_time="25:00",
-                    throttle_per_second="0", wait_hours="0.5", type="sms"),
+                    throttle_per_second="0", wait_hours="0.5", type="push"),
         )
     )  # fmt: skip
     assert "2 to 4 variants" in page
     assert 'a time of day like "10:00"' in page
     assert "at least 1 message a second" in page
-    assert '"sms" campaigns come with their channel; use email' in page
+    assert '"push" campaigns come with their channel; use email or sms' in page
     assert Campaign.objects.filter(kind="broadcast").count() == 0
     late = errors_of(
         staff_client.post(
@@ -214,3 +214,27 @@ def test_sends_are_listed_read_only_and_filtered(staff_client):
     assert listing.status_code == 200
     assert listing.content.decode().count("Spring news to") >= 3
     assert staff_client.get(reverse("admin:marketing_campaignsend_add")).status_code == 403
+
+
+def test_the_builder_previews_an_sms_and_the_messages_are_listed(staff_client):
+    from marketing.sms.services import queue_sms
+
+    segment = audience(2)
+    body = staff_client.get(
+        reverse("admin:marketing_campaign_builder_preview"),
+        {"segment": segment.pk, "type": "sms", "text": "Hi {{ customer.first_name }} €"},
+    ).json()
+    assert body["audience"] == "2 in segment, 0 can receive SMS"
+    assert "Hi Ada €" in body["preview"] and "GSM-7" in body["preview"]
+    assert "1 segment(s)" in body["preview"]
+    broken = staff_client.get(reverse("admin:marketing_campaign_builder_preview"),
+                              {"type": "sms", "text": "{% if %}"}).json()  # fmt: skip
+    assert "Text: does not compile" in broken["preview"]
+    created = staff_client.post(
+        reverse("admin:marketing_campaign_add"),
+        {**builder(segment, EmailTemplate.objects.first(), type="sms", text=""), "template": ""},
+    )
+    assert "the message&#x27;s text" in created.content.decode()
+    queue_sms(text="Hello", to="+4915112345678", idempotency_key="admin-1")
+    listing = staff_client.get(reverse("admin:marketing_smsmessage_changelist"))
+    assert listing.status_code == 200 and "+4915112345678" in listing.content.decode()

@@ -1,0 +1,11 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from marketing.sms import views
+
+urlpatterns = [
+    path("sms/twilio/status", views.status_callback, name="sms-twilio-status"),
+    path("sms/twilio/inbound", views.inbound, name="sms-twilio-inbound"),
+    path("s/<int:message_id>.<int:index>.<str:check>", views.short_link, name="sms-link"),
+]
