@@ -34,7 +34,8 @@ def checked_address(host: str, allowed_hosts: Collection[str]) -> str:
             if not ipaddress.ip_address(address).is_global:
                 raise BlockedAddress(
                     f"{host} is a private or local address ({address}); allow it in "
-                    "WORKFLOW_WEBHOOK_ALLOWED_HOSTS if you mean it"
+                    "the setting of allowed hosts (WORKFLOW_WEBHOOK_ALLOWED_HOSTS, "
+                    "PUSH_ALLOWED_HOSTS) if you mean it"
                 )
     return addresses[0]
 
@@ -46,10 +47,11 @@ def post(
     *,
     allowed_hosts: Collection[str] = (),
     timeout: tuple[float, float] = (3, 5),
+    raise_for_status: bool = True,
 ) -> int:
     """POST `body` to `url` without following redirects; returns the status, raises
-    OutboundError for 4xx/5xx and BlockedAddress before connecting anywhere it must
-    not."""
+    OutboundError for 4xx/5xx (unless `raise_for_status` is False) and BlockedAddress
+    before connecting anywhere it must not."""
     parts = urlsplit(url)
     host = parts.hostname or ""
     address = checked_address(host, allowed_hosts)
@@ -72,6 +74,6 @@ def post(
             "POST", target, body=body, headers={**headers, "Host": parts.netloc.rsplit("@")[-1]},
             redirect=False,
         )  # fmt: skip
-    if response.status >= 400:
+    if response.status >= 400 and raise_for_status:
         raise OutboundError(f"{url} answered {response.status}")
     return response.status

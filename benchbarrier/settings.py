@@ -367,6 +367,18 @@ SMS_HELP_TEXT = env_str(
 # a number must start with + and its country code.
 PHONE_DEFAULT_REGION = env_str("PHONE_DEFAULT_REGION")
 
+# --- Web push -------------------------------------------------------------------------------
+# "file" (default: each notification written to DATA_DIR/push) or "webpush" (VAPID keys
+# needed: `manage.py push_vapid_keys` makes a pair).
+PUSH_BACKEND = env_str("PUSH_BACKEND", "file")
+VAPID_PUBLIC_KEY = env_str("VAPID_PUBLIC_KEY")
+VAPID_PRIVATE_KEY = env_str("VAPID_PRIVATE_KEY")
+VAPID_SUBJECT = env_str("VAPID_SUBJECT", "mailto:hello@localhost")
+PUSH_TTL_SECONDS = env_int("PUSH_TTL_SECONDS", 24 * 3600)
+PUSH_TIMEOUT_SECONDS = env_int("PUSH_TIMEOUT_SECONDS", 10)
+# Push service hosts allowed although they resolve to private or loopback addresses.
+PUSH_ALLOWED_HOSTS = env_list("PUSH_ALLOWED_HOSTS")
+
 # --- AI provider --------------------------------------------------------------------------
 OPENAI_API_KEY = env_str("OPENAI_API_KEY")
 OPENAI_BASE_URL = env_str("OPENAI_BASE_URL")

@@ -7,6 +7,7 @@ from typing import Any
 
 from jobs.models import Job
 from jobs.registry import PermanentJobError, job_handler
+from marketing import channels
 from marketing.email.sending import SendFailed, deliver_many
 from marketing.email.services import Message, message_errors, record_messages
 from marketing.models import EmailDelivery, Segment
@@ -95,4 +96,31 @@ def send_emails(jobs: list[Job]) -> dict[Any, Exception]:
 
 
 from marketing.campaigns import jobs as campaign_jobs  # noqa: E402, F401  (registers them)
-from marketing.sms import jobs as sms_jobs  # noqa: E402, F401  (registers them)
+
+
+def _message_sender(job_type: str, deliver: Any) -> None:
+    """The `sms.send` / `push.send` job: the claimed messages sent together; each one's
+    outcome is on its row, and a provider's temporary refusal (429, 5xx, no connection)
+    retries its job."""
+
+    @job_handler(
+        job_type,
+        max_attempts=5,
+        retry_delay=timedelta(minutes=1),
+        timeout=timedelta(seconds=120),
+        batch=True,
+        schema={
+            "type": "object",
+            "properties": {"messageId": {"type": "integer"}},
+            "required": ["messageId"],
+            "additionalProperties": False,
+        },
+    )
+    def send(jobs: list[Job]) -> dict[Any, Exception]:
+        job_of = {job.payload["messageId"]: job for job in jobs}
+        failures = deliver(list(job_of))
+        return {job_of[message_id].id: error for message_id, error in failures.items()}
+
+
+for _name in ("sms", "push"):
+    _message_sender(channels.get(_name).job_type, channels.get(_name).send)

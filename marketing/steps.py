@@ -25,6 +25,7 @@ from marketing.campaigns.sequences import (
 )
 from marketing.email.services import EmailTemplateUnknown, queue_email
 from marketing.models import Customer, EmailTemplate
+from marketing.push.services import queue_push
 from marketing.rules import RunContext, parse_run_rules
 from marketing.run_values import customer_of, resolved, scope_of, values_for
 from marketing.services.discounts import setting_errors
@@ -184,6 +185,43 @@ def send_sms(run: StepRun) -> StepResult:
         send_after=run.now + delay if delay else None,
     )
     return StepResult(output={"smsId": message.pk, "to": message.to_number})
+
+
+def _validate_send_push(step: dict[str, Any], path: str, scope: DefinitionScope) -> Errors:
+    errors = allowed_keys(step, path, {"title", "body", "url", "delay"})
+    for key, limit, needed in [("title", 200, True), ("body", 500, False), ("url", 1000, False)]:
+        value = step.get(key)
+        if value is None and not needed:
+            continue
+        problem = text_problem(value) if isinstance(value, str) else "text"
+        if problem is None and len(value) > limit:
+            problem = f"at most {limit} characters"
+        if problem:
+            errors.append((f"{path}.{key}", problem))
+    return errors
+
+
+@step_type("sendPush", validate=_validate_send_push, needs_subject=lambda step: True)
+def send_push(run: StepRun) -> StepResult:
+    """A web push notification to the run's customer's browsers (once per run and step);
+    title, body and url may use the run's values."""
+    customer = customer_of(run)
+    if customer is None:
+        user = run.context.get("userId")
+        raise StepFailed(f'{run.path}: no customer has the site user id "{user}"')
+    texts = {key: run.step.get(key, "") for key in ("title", "body", "url")}
+    scope = scope_of(run, references(list(texts.values())))
+    try:
+        filled = {key: render_text(text, scope) if text else "" for key, text in texts.items()}
+    except SmsTextError as exc:
+        raise StepFailed(f"{run.path}: {exc}") from None
+    delay = delay_of(run.step)
+    message = queue_push(
+        customer=customer, **filled, idempotency_key=run.idempotency_key,
+        source=f"workflow {run.execution.workflow_id} / execution {run.execution.pk} / "
+        f"{run.path}", send_after=run.now + delay if delay else None,
+    )  # fmt: skip
+    return StepResult(output={"pushId": message.pk})
 
 
 def _validate_update_customer(step: dict[str, Any], path: str, scope: DefinitionScope) -> Errors:

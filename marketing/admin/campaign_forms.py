@@ -29,6 +29,7 @@ FORM_FIELDS = {
     "abTest.fallback": "fallback",
     "type": "type",
     "text": "text",
+    "subject": "subject",
 }
 
 
@@ -42,6 +43,12 @@ class CampaignForm(forms.ModelForm):
         widget=forms.Textarea(attrs={"rows": 4, "cols": 60, "style": "font-family:monospace"}),
         help_text="Values the template asks for beyond the customer, as JSON: "
         '{"season": "spring"}.',
+    )
+    link = forms.URLField(
+        required=False,
+        assume_scheme="https",
+        max_length=1000,
+        help_text="A push campaign's link: where a click on the notification leads.",
     )
     local_time = forms.CharField(
         required=False,
@@ -84,8 +91,8 @@ class CampaignForm(forms.ModelForm):
 
     class Meta:
         model = Campaign
-        fields = ["name", "type", "segment", "template", "subject", "text", "variables",
-                  "throttle_per_second"]  # fmt: skip
+        fields = ["name", "type", "segment", "template", "subject", "text", "link",
+                  "variables", "throttle_per_second"]  # fmt: skip
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -112,6 +119,7 @@ class CampaignForm(forms.ModelForm):
             **{name: data.get(name) for name in ["name", "type", "segment", "template",
                                                  "subject", "throttle_per_second"]},
             text=data.get("text") or "",
+            link=data.get("link") or "",
         )  # fmt: skip
         candidate.schedule_config = self._schedule(data)
         candidate.ab_test = self._test(data)

@@ -78,6 +78,22 @@ def sms_preview(text: str) -> str:
     )  # fmt: skip
 
 
+def push_preview(title: str, text: str) -> str:
+    """The notification as a sample customer's browser shows it."""
+    from marketing.sms.services import SmsTextError, render_text
+
+    sample = {"customer": {"first_name": "Ada", "name": "Ada Moreau"}}
+    try:
+        shown = [render_text(part, sample) if part.strip() else "" for part in (title, text)]
+    except SmsTextError as exc:
+        return format_html('<p style="color:#ba2121">Title or text: {}</p>', exc)
+    return format_html(
+        '<div style="border:1px solid #ccc;border-radius:8px;padding:8px;max-width:24em">'
+        "<strong>{}</strong><br>{}</div>",
+        shown[0] or "(the title goes in Subject)", shown[1],
+    )  # fmt: skip
+
+
 def _duration(seconds: float | None) -> str:
     if seconds is None:
         return "?"
@@ -117,15 +133,16 @@ class CampaignAdmin(admin.ModelAdmin):
     fieldsets = [
         (None, {"fields": ["name", "type"]}),
         ("Audience", {"fields": ["segment"]}),
-        ("Content: an email's template and subject, or an SMS's text",
-         {"fields": ["template", "subject", "text", "variables"]}),
+        ("Content: an email's template and subject, an SMS's text, or a push's title "
+         "(subject), text and link", {"fields": ["template", "subject", "text", "link",
+                                                 "variables"]}),
         ("A/B test (optional)", {"fields": ["variant_subjects", ("test_share", "test_metric"),
                                             ("wait_hours", "fallback")]}),
         ("Schedule and speed", {"fields": ["local_time", "throttle_per_second"]}),
     ]  # fmt: skip
     started_fieldsets = [
         (None, {"fields": ["name", "type", "coloured_status", "segment", "template",
-                           "subject", "text", "launched_at", "finished_at"]}),
+                           "subject", "text", "link", "launched_at", "finished_at"]}),
         ("A/B test", {"fields": ["test_summary"]}),
         ("Figures", {"fields": ["figures"]}),
     ]  # fmt: skip
@@ -253,6 +270,10 @@ class CampaignAdmin(admin.ModelAdmin):
             body["audience"] = str(audience.size_of(probe))
         if channel == "sms":
             body["preview"] = sms_preview(request.GET.get("text", ""))
+            return JsonResponse(body)
+        if channel == "push":
+            body["preview"] = push_preview(request.GET.get("subject", ""),
+                                           request.GET.get("text", ""))  # fmt: skip
             return JsonResponse(body)
         if template is not None:
             try:

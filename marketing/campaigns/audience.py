@@ -19,15 +19,9 @@ from zoneinfo import ZoneInfo
 from django.db.models import Exists, Max, OuterRef, Q, QuerySet
 
 from benchbarrier.bulk_sql import insert_rows, update_rows
+from marketing import channels
 from marketing.campaigns.models import Campaign, CampaignSend, SendStatus
-from marketing.models import (
-    Customer,
-    EmailTemplate,
-    Segment,
-    SegmentMember,
-    SmsOptOut,
-    Suppression,
-)
+from marketing.models import Customer, EmailTemplate, Segment, SegmentMember, Suppression
 
 
 @dataclass(frozen=True)
@@ -58,18 +52,13 @@ def audience_size(segment: Segment, template: EmailTemplate | None) -> AudienceS
     return AudienceSize(segment.memberships.count(), reachable(segment, template).count())
 
 
-E164 = r"^\+[1-9][0-9]{6,14}$"
-
-
 def size_of(campaign: Campaign) -> AudienceSize:
     """The campaign's audience now, for its channel."""
-    if campaign.type == "sms":
-        members = _members(campaign.segment)
-        can = members.filter(sms_opt_in=True, phone__regex=E164).exclude(
-            phone__in=SmsOptOut.objects.values("number")
-        )
-        return AudienceSize(members.count(), can.count(), "SMS")
-    return audience_size(campaign.segment, campaign.template)
+    channel = channels.get(campaign.type)
+    if channel is None or channel.name == "email":
+        return audience_size(campaign.segment, campaign.template)
+    members = _members(campaign.segment)
+    return AudienceSize(members.count(), channel.reachable(members).count(), channel.label)
 
 
 def _members(segment: Segment) -> QuerySet[Customer]:
@@ -80,11 +69,11 @@ def _members(segment: Segment) -> QuerySet[Customer]:
 
 def freeze(campaign: Campaign, now: datetime) -> int:
     """Write the campaign's sends (once: a second call adds nobody); returns how many."""
-    # An SMS campaign freezes every member: who cannot receive it (no consent, no valid
-    # number, a STOP reply) is skipped when sending, with the reason on the message.
+    # An SMS or push campaign freezes every member: who cannot receive it (no consent,
+    # no valid number, a STOP reply, no browser) is skipped, with the reason on its message.
     people = list(
-        (_members(campaign.segment) if campaign.type == "sms" else
-         reachable(campaign.segment, campaign.template)).values_list("pk", "timezone")
+        (reachable(campaign.segment, campaign.template) if campaign.type == "email" else
+         _members(campaign.segment)).values_list("pk", "timezone")
     )  # fmt: skip
     variants = _variants(campaign, [pk for pk, _ in people])
     times = _local_times(campaign)

@@ -31,7 +31,8 @@ def compute(campaign: Campaign) -> dict[str, Any]:
         clicks=Count(
             "id",
             filter=Q(delivery__clicked_at__isnull=False, delivery__bot_click=False)
-            | Q(sms_message__clicked_at__isnull=False),
+            | Q(sms_message__clicked_at__isnull=False)
+            | Q(push_message__clicked_at__isnull=False),
         ),
         conversions=Count("id", filter=Q(converted_at__isnull=False)),
         revenue=Sum("revenue"),

@@ -85,6 +85,9 @@ class Campaign(models.Model):
         help_text="An SMS campaign's message: {{ customer.first_name }} and the variables "
         "work; links are shortened and tracked.",
     )
+    link = models.URLField(
+        max_length=1000, blank=True, help_text="A push campaign's link: where a click leads."
+    )
     variables = models.JSONField(default=dict, blank=True, help_text="For the template.")
     schedule_config = models.JSONField(
         default=dict,
@@ -184,6 +187,13 @@ class CampaignSend(models.Model):
     )
     sms_message = models.OneToOneField(
         "marketing.SmsMessage",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="campaign_send",
+    )
+    push_message = models.OneToOneField(
+        "marketing.PushMessage",
         null=True,
         blank=True,
         on_delete=models.SET_NULL,

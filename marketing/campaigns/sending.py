@@ -28,6 +28,7 @@ from benchbarrier.bulk_sql import insert_rows, update_rows
 from benchbarrier.ratelimit import take
 from jobs.models import Job
 from jobs.services import JobSpec, enqueue_many, requeue_held
+from marketing import channels
 from marketing.campaigns.models import Campaign, CampaignSend, CampaignStatus, SendStatus
 from marketing.email.sending import deliver_many
 from marketing.models import EmailDelivery
@@ -89,8 +90,9 @@ def send_chunk(campaign_id: int) -> datetime | None:
         wait = take(f"campaign:{campaign.pk}", len(sends), rate=rate_of(campaign))
         if wait:
             return now + timedelta(seconds=wait)
-        if campaign.type == "sms":
-            _record_sms(campaign, sends, now)
+        channel = channels.get(campaign.type)
+        if channel.record is not None:
+            _record_messages(campaign, channel, sends, now)
         else:
             _record_deliveries(campaign, [s for s in sends if s.delivery_id is None], now)
             update_rows(
@@ -98,57 +100,53 @@ def send_chunk(campaign_id: int) -> datetime | None:
                 ["status", "queued_at", "delivery_id"],
                 [(SendStatus.QUEUED, now, s.delivery_id, s.pk) for s in sends],
             )
-    if campaign.type == "sms":
-        _deliver_sms(sends)
+    if channel.record is not None:
+        _deliver_messages(channel, sends)
     else:
         deliver_many([s.delivery_id for s in sends])
         settle([s.pk for s in sends])
     return now
 
 
-def _record_sms(campaign: Campaign, sends: list[CampaignSend], now: datetime) -> None:
-    """An SMS campaign's chunk: a message per send, rendered for its customer and
-    recorded in the chunk's transaction (keyed by the send: once)."""
+def _record_messages(
+    campaign: Campaign, channel: channels.Channel, sends: list[CampaignSend], now: datetime
+) -> None:
+    """A chunk of an SMS or push campaign: a message per send, rendered for its customer
+    and recorded in the chunk's transaction (keyed by the send: once)."""
     from marketing.models import Customer
-    from marketing.sms.services import record_sms
 
-    customers = {c.pk: c for c in Customer.objects.filter(pk__in=[s.customer_id for s in sends])}
+    column = f"{channel.message_field}_id"
+    customers = Customer.objects.in_bulk([s.customer_id for s in sends])
     for send in sends:
-        if send.sms_message_id is None:
-            send.sms_message_id = record_sms(
-                text=campaign.text, customer=customers[send.customer_id],
-                variables=campaign.variables, idempotency_key=f"campaign-send:{send.pk}",
-                source=f"campaign {campaign.pk}",
-            ).pk  # fmt: skip
+        if getattr(send, column) is None:
+            key = f"campaign-send:{send.pk}"
+            setattr(send, column, channel.record(campaign, customers[send.customer_id], key))
     update_rows(
         CampaignSend._meta.db_table,
-        ["status", "queued_at", "sms_message_id"],
-        [(SendStatus.QUEUED, now, s.sms_message_id, s.pk) for s in sends],
+        ["status", "queued_at", column],
+        [(SendStatus.QUEUED, now, getattr(s, column), s.pk) for s in sends],
     )
 
 
-SMS_OUTCOMES = {"sent": SendStatus.SENT, "delivered": SendStatus.SENT,
-                "undelivered": SendStatus.SENT, "skipped": SendStatus.SKIPPED,
-                "failed": SendStatus.FAILED}  # fmt: skip
-
-
-def _deliver_sms(sends: list[CampaignSend]) -> None:
+def _deliver_messages(channel: channels.Channel, sends: list[CampaignSend]) -> None:
     """Send the chunk's messages, then copy each one's outcome onto its send (a message
-    deferred by quiet hours goes later by its own `sms.send` job)."""
-    from marketing.sms.models import SmsMessage
-    from marketing.sms.sending import deliver_sms
-
-    ids = [s.sms_message_id for s in sends]
-    failures = deliver_sms(ids)
-    for message_id in failures:  # the provider asked to wait: its own job retries it
-        enqueue_many([JobSpec("sms.send", {"messageId": message_id}, 0, None, None,
-                              f"sms.send:{message_id}")])  # fmt: skip
-    messages = {m.pk: m for m in SmsMessage.objects.filter(pk__in=ids)}
+    deferred by quiet hours, or refused for now by the provider, goes later by its own
+    job)."""
+    column = f"{channel.message_field}_id"
+    ids = [getattr(s, column) for s in sends]
+    failures = channel.send(ids)
+    retries = [
+        JobSpec(channel.job_type, {"messageId": pk}, 0, None, None, f"{channel.job_type}:{pk}")
+        for pk in failures
+    ]
+    enqueue_many(retries)
+    model = CampaignSend._meta.get_field(channel.message_field).related_model
+    messages = model.objects.in_bulk(ids)
     rows = [
-        (SMS_OUTCOMES[message.status], message.sent_at, send.pk)
+        (channel.outcomes[message.status], getattr(message, "sent_at", None), send.pk)
         for send in sends
-        for message in [messages.get(send.sms_message_id)]
-        if message is not None and message.status in SMS_OUTCOMES
+        for message in [messages.get(getattr(send, column))]
+        if message is not None and message.status in channel.outcomes
     ]
     update_rows(CampaignSend._meta.db_table, ["status", "sent_at"], rows)
 
@@ -175,7 +173,7 @@ UNSENT = (
     Q(status=SendStatus.QUEUED)
     & ~Q(delivery__status="deferred")
     & ~Q(sms_message__status="deferred")
-)
+)  # (push is never deferred)
 
 
 def _next_chunk(campaign: Campaign, now: datetime) -> list[CampaignSend]:

@@ -16,6 +16,7 @@ from django.db import transaction
 from benchbarrier import clock
 from benchbarrier.services.audit import Actor, record_audit
 from jobs.services import enqueue
+from marketing import channels
 from marketing.campaigns import abtest, audience, sending
 from marketing.campaigns.models import (
     Campaign,
@@ -27,7 +28,6 @@ from marketing.campaigns.models import (
     WinnerMetric,
 )
 from marketing.models import EmailTemplate
-from marketing.sms.services import text_problem
 
 LAUNCH, DECIDE = "campaign.launch", "campaign.decide"
 EDITABLE = (CampaignStatus.DRAFT,)
@@ -48,16 +48,15 @@ class CampaignStateError(Exception):
 def validate(campaign: Campaign) -> None:
     """Raises CampaignError naming every problem of a broadcast about to be saved."""
     errors: list[tuple[str, str]] = []
-    if campaign.type not in (CampaignType.EMAIL, CampaignType.SMS):
-        errors.append(
-            ("type", f'"{campaign.type}" campaigns come with their channel; use email or sms')
-        )
+    channel = channels.get(campaign.type)
+    if channel is None:
+        *others, last = channels.names()
+        errors.append(("type", f'"{campaign.type}" campaigns come with their channel; use '
+                               f"{', '.join(others)} or {last}"))  # fmt: skip
     if campaign.kind == CampaignKind.BROADCAST and campaign.segment_id is None:
         errors.append(("segmentId", "a broadcast needs a segment"))
-    if campaign.type == CampaignType.SMS:
-        problem = text_problem(campaign.text)
-        if problem:
-            errors.append(("text", problem))
+    if channel is not None and channel.name != CampaignType.EMAIL:
+        errors += channel.problems(campaign)
         if (campaign.ab_test or {}).get("variants"):
             errors.append(("abTest", "A/B tests are for email campaigns"))
     elif campaign.template_id is None:

@@ -24,6 +24,7 @@ from benchbarrier import clock
 from benchbarrier.rules import json_value
 from benchbarrier.services.audit import Actor, record_audit
 from jobs.services import enqueue
+from marketing.message_events import message_event
 from marketing.models import (
     Customer,
     DeliveryStatus,
@@ -159,15 +160,7 @@ def queue_send_job(delivery: EmailDelivery, when: datetime | None) -> None:
 
 def email_event(delivery: EmailDelivery, name: str, properties: dict[str, Any]) -> EventInput:
     """`email.sent` / `email.opened` / `email.clicked` for the bus (one per delivery)."""
-    customer = delivery.customer
-    return EventInput(
-        event_name=name,
-        user_id=customer.external_id if customer else None,
-        session_id=None,
-        message_id=f"{name}:{delivery.pk}",
-        timestamp=clock.now(),
-        properties={"deliveryId": delivery.pk, **properties},
-    )
+    return message_event(delivery, name, "deliveryId", properties)
 
 
 def _emit(delivery: EmailDelivery, name: str, properties: dict[str, Any]) -> None:

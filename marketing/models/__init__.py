@@ -19,6 +19,7 @@ from marketing.email.models import (
 from marketing.models.customers import Customer
 from marketing.models.discounts import DiscountCode, DiscountKind, DiscountPool
 from marketing.models.segments import Segment, SegmentKind, SegmentMember
+from marketing.push.models import PushMessage, PushStatus, PushSubscription
 from marketing.sms.models import SmsMessage, SmsOptOut, SmsStatus
 
 __all__ = [
@@ -36,6 +37,9 @@ __all__ = [
     "EmailDelivery",
     "EmailKind",
     "EmailTemplate",
+    "PushMessage",
+    "PushStatus",
+    "PushSubscription",
     "Segment",
     "SegmentKind",
     "SegmentMember",

@@ -90,3 +90,7 @@ class Customer(models.Model):
 
     def __str__(self) -> str:
         return self.name or self.email or f"user {self.external_id}"
+
+    @property
+    def first_name(self) -> str:
+        return self.name.split()[0] if self.name.strip() else ""

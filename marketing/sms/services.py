@@ -19,6 +19,7 @@ from analytics.services import store_events
 from analytics.validation import EventInput
 from benchbarrier import clock
 from jobs.services import enqueue
+from marketing.message_events import message_event
 from marketing.models import Customer
 from marketing.sms import encoding, links
 from marketing.sms.models import SmsMessage, SmsOptOut, SmsStatus
@@ -205,13 +206,5 @@ def record_click(message: SmsMessage, index: int) -> str:
     return url
 
 
-def sms_event(message: SmsMessage, name: str, properties: dict[str, Any]) -> EventInput:
-    customer = message.customer
-    return EventInput(
-        event_name=name,
-        user_id=customer.external_id if customer else None,
-        session_id=None,
-        message_id=f"{name}:{message.pk}",
-        timestamp=clock.now(),
-        properties={"smsId": message.pk, **properties},
-    )
+def sms_event(message: Any, name: str, properties: dict[str, Any]) -> EventInput:
+    return message_event(message, name, "smsId", properties)
