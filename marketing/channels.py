@@ -1,4 +1,5 @@
-"""One interface for the channels marketing sends through: email, SMS and web push.
+"""Marketing's channels in the kernel's registry (`benchbarrier.channels`): email, SMS
+and web push.
 
 A channel says who can receive it (consent and an address), how a campaign's message to
 one customer is rendered and recorded, how a batch is sent (its job type and function),
@@ -11,45 +12,14 @@ rest of the shape.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Exists, OuterRef, QuerySet
 
+from benchbarrier.channels import Channel, get, names, register
 from marketing.models import Customer
 
-
-@dataclass(frozen=True)
-class Channel:
-    name: str  # a campaign's type
-    label: str  # "1,204 in segment, 1,150 can receive <label>"
-    message_field: str  # the campaign send's link to its message
-    spend_service: str
-    job_type: str
-    reachable: Callable[[QuerySet[Customer]], QuerySet[Customer]]
-    send: Callable[[list[int]], dict[int, Exception]]
-    # A campaign's message to one customer: (campaign, customer, idempotency key) -> id.
-    record: Callable[[Any, Customer, str], int] | None = None
-    outcomes: dict[str, str] = field(default_factory=dict)  # message status -> send status
-    webhooks: tuple[str, ...] = ()
-    problems: Callable[[Any], list[tuple[str, str]]] = lambda campaign: []
-
-
-_channels: dict[str, Channel] = {}
-
-
-def register(channel: Channel) -> Channel:
-    _channels[channel.name] = channel
-    return channel
-
-
-def get(name: str) -> Channel | None:
-    return _channels.get(name)
-
-
-def names() -> list[str]:
-    return list(_channels)
+__all__ = ["Channel", "get", "names", "register"]
 
 
 # --- the channels ------------------------------------------------------------------------
