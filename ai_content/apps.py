@@ -8,3 +8,28 @@ class AiContentConfig(AppConfig):
 
     name = "ai_content"
     verbose_name = "AI content"
+
+    def ready(self) -> None:
+        from benchbarrier.writers import register_writer
+
+        register_writer(_write)
+
+
+def _write(slug: str, variables: dict) -> str:
+    """Run a prompt template by its slug; every failure is a WriterUnavailable saying why."""
+    from ai_content import services
+    from ai_content.models import AIPrompt
+    from ai_content.prompting import VariableError
+    from ai_content.provider import ProviderError
+    from benchbarrier.services.spend import BudgetExceeded
+    from benchbarrier.writers import WriterUnavailable
+
+    prompt = AIPrompt.objects.filter(slug=slug).first()
+    if prompt is None:
+        raise WriterUnavailable(f'no prompt template "{slug}"')
+    try:
+        request = services.build_request(prompt=prompt, variables=variables)
+        (generation,) = services.generate(request, operation="write")
+    except (VariableError, ProviderError, BudgetExceeded) as exc:
+        raise WriterUnavailable(str(exc)) from None
+    return generation.content

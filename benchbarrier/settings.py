@@ -379,6 +379,20 @@ PUSH_TIMEOUT_SECONDS = env_int("PUSH_TIMEOUT_SECONDS", 10)
 # Push service hosts allowed although they resolve to private or loopback addresses.
 PUSH_ALLOWED_HOSTS = env_list("PUSH_ALLOWED_HOSTS")
 
+# --- Social posting -----------------------------------------------------------------------
+# Meta's Graph API (Facebook Pages, Instagram Business accounts); each account's token is
+# read from the environment variable the account names, never stored.
+META_GRAPH_URL = env_str("META_GRAPH_URL", "https://graph.facebook.com")
+META_GRAPH_VERSION = env_str("META_GRAPH_VERSION", "v21.0")
+SOCIAL_TIMEOUT_SECONDS = env_int("SOCIAL_TIMEOUT_SECONDS", 20)
+# Engagement of posts this recent is pulled back this often (as social.engagement events).
+SOCIAL_ENGAGEMENT_DAYS = env_int("SOCIAL_ENGAGEMENT_DAYS", 30)
+SOCIAL_ENGAGEMENT_MINUTES = env_int("SOCIAL_ENGAGEMENT_MINUTES", 60)
+CELERY_BEAT_SCHEDULE["marketing.pull_social_engagement"] = {
+    "task": "marketing.pull_social_engagement",
+    "schedule": SOCIAL_ENGAGEMENT_MINUTES * 60.0,
+}
+
 # --- AI provider --------------------------------------------------------------------------
 OPENAI_API_KEY = env_str("OPENAI_API_KEY")
 OPENAI_BASE_URL = env_str("OPENAI_BASE_URL")

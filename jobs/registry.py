@@ -42,6 +42,15 @@ class JobTypeUnknown(LookupError):
         super().__init__(f'unknown job type "{job_type}"')
 
 
+class RetryLater(Exception):
+    """Try again after `seconds` (a provider's Retry-After), not after the usual backoff;
+    an attempt like any failure."""
+
+    def __init__(self, message: str, *, seconds: float) -> None:
+        super().__init__(message)
+        self.seconds = seconds
+
+
 class PermanentJobError(Exception):
     """A failure that retrying cannot fix (bad data, a refused request)."""
 

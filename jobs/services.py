@@ -34,7 +34,7 @@ from benchbarrier import clock
 from benchbarrier.bulk_sql import update_rows
 from benchbarrier.services.audit import Actor, record_audit
 from jobs.models import WAITING_STATUSES, Job, JobStatus
-from jobs.registry import JobHandler, JobTypeUnknown, find_handler, get_handler
+from jobs.registry import JobHandler, JobTypeUnknown, RetryLater, find_handler, get_handler
 from jobs.signals import job_failed
 from jobs.wakeups import wake_on_commit
 
@@ -306,7 +306,14 @@ def record_failure(
     now = clock.now()
     message = f"{type(exc).__name__}: {exc}"
     final = permanent or handler is None or job.attempts >= job.max_attempts
-    retry_at = None if final else now + retry_delay(handler, job.attempts)
+    wait = (
+        timedelta(seconds=exc.seconds)
+        if isinstance(exc, RetryLater)
+        else retry_delay(handler, job.attempts)
+        if handler is not None
+        else None
+    )
+    retry_at = None if final else now + wait
     entry = {"attempt": job.attempts, "error": message, "at": now, "retryAt": retry_at}
     fields = {
         "error_message": message,

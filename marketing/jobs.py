@@ -12,6 +12,7 @@ from marketing.email.sending import SendFailed, deliver_many
 from marketing.email.services import Message, message_errors, record_messages
 from marketing.models import EmailDelivery, Segment
 from marketing.services.segments import refresh_segment
+from marketing.social import services as social
 
 
 @job_handler(
@@ -124,3 +125,26 @@ def _message_sender(job_type: str, deliver: Any) -> None:
 
 for _name in ("sms", "push"):
     _message_sender(channels.get(_name).job_type, channels.get(_name).send)
+
+
+@job_handler(
+    "social.post",
+    max_attempts=5,
+    retry_delay=timedelta(minutes=1),
+    timeout=timedelta(seconds=90),
+    schema={
+        "type": "object",
+        "properties": {"postId": {"type": "integer"}},
+        "required": ["postId"],
+        "additionalProperties": False,
+    },
+)
+def post_to_social(job: Job) -> dict[str, Any]:
+    """Publish one approved post when it is due (the seed's `social.post`)."""
+    return social.publish(job.payload["postId"])
+
+
+@job_handler("social.engagement", max_attempts=2, timeout=timedelta(minutes=5))
+def pull_social_engagement(job: Job) -> dict[str, Any]:
+    """Likes, comments and shares of recent posts, as `social.engagement` events."""
+    return social.pull_engagement()

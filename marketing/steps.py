@@ -18,6 +18,7 @@ from typing import Any
 
 from analytics.models import Event
 from benchbarrier.rules import RuleError, evaluate
+from benchbarrier.services.audit import Actor
 from marketing.campaigns.sequences import (
     record_sequence_send,
     sequence_content,
@@ -222,6 +223,49 @@ def send_push(run: StepRun) -> StepResult:
         f"{run.path}", send_after=run.now + delay if delay else None,
     )  # fmt: skip
     return StepResult(output={"pushId": message.pk})
+
+
+def _validate_post_social(step: dict[str, Any], path: str, scope: DefinitionScope) -> Errors:
+    from marketing.social.models import SocialAccount
+    from marketing.social.services import post_problems
+
+    errors = allowed_keys(step, path, {"account", "text", "imageUrl", "link", "delay"})
+    account = SocialAccount.objects.filter(name=step.get("account"), is_active=True).first()
+    if account is None:
+        errors.append((f"{path}.account", f'no active social account "{step.get("account")}"'))
+    problem = text_problem(step.get("text"))
+    if problem:
+        errors.append((f"{path}.text", problem))
+    elif account is not None:
+        image = step.get("imageUrl", "")
+        errors += [(f"{path}.{field}", message)
+                   for field, message in post_problems(account, step["text"], image)]  # fmt: skip
+    return errors
+
+
+@step_type("postSocial", validate=_validate_post_social)
+def post_social(run: StepRun) -> StepResult:
+    """Publish to a social account (once per run and step): approved by whoever saved
+    the workflow, published by the `social.post` job at once or after `delay`."""
+    from marketing.social.models import SocialAccount
+    from marketing.social.services import PostError, create_post
+
+    account = SocialAccount.objects.filter(name=run.step["account"], is_active=True).first()
+    if account is None:
+        raise StepFailed(f'{run.path}.account: no active social account "{run.step["account"]}"')
+    scope = scope_of(run, references(run.step["text"]))
+    try:
+        text = render_text(run.step["text"], scope)
+        post = create_post(
+            account=account, text=text, link=run.step.get("link", ""),
+            image_url=run.step.get("imageUrl", ""),
+            scheduled_for=run.now + delay_of(run.step), approved=True,
+            idempotency_key=run.idempotency_key, actor=Actor.system("workflow"),
+            source=f"workflow {run.execution.workflow_id} / execution {run.execution.pk}",
+        )  # fmt: skip
+    except (SmsTextError, PostError) as exc:
+        raise StepFailed(f"{run.path}: {exc}") from None
+    return StepResult(output={"socialPostId": post.pk})
 
 
 def _validate_update_customer(step: dict[str, Any], path: str, scope: DefinitionScope) -> Errors:

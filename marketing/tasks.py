@@ -20,3 +20,11 @@ def refresh_campaign_metrics() -> str:
     minute = clock.now().strftime("%Y%m%dT%H%M")[:-1]
     job, _ = enqueue(job_type="campaign.metrics", idempotency_key=f"campaign.metrics:{minute}")
     return str(job.pk)
+
+
+@shared_task(name="marketing.pull_social_engagement", ignore_result=True)
+def pull_social_engagement() -> str:
+    """Queue the pull of recent posts' engagement (once an hour at most)."""
+    hour = clock.now().strftime("%Y%m%dT%H")
+    job, _ = enqueue(job_type="social.engagement", idempotency_key=f"social.engagement:{hour}")
+    return str(job.pk)

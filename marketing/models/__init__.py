@@ -21,6 +21,7 @@ from marketing.models.discounts import DiscountCode, DiscountKind, DiscountPool
 from marketing.models.segments import Segment, SegmentKind, SegmentMember
 from marketing.push.models import PushMessage, PushStatus, PushSubscription
 from marketing.sms.models import SmsMessage, SmsOptOut, SmsStatus
+from marketing.social.models import Platform, PostStatus, SocialAccount, SocialPost
 
 __all__ = [
     "Attribution",
@@ -37,6 +38,8 @@ __all__ = [
     "EmailDelivery",
     "EmailKind",
     "EmailTemplate",
+    "Platform",
+    "PostStatus",
     "PushMessage",
     "PushStatus",
     "PushSubscription",
@@ -48,6 +51,8 @@ __all__ = [
     "SmsMessage",
     "SmsOptOut",
     "SmsStatus",
+    "SocialAccount",
+    "SocialPost",
     "Suppression",
     "SuppressionScope",
 ]
