@@ -10,9 +10,28 @@ class AiContentConfig(AppConfig):
     verbose_name = "AI content"
 
     def ready(self) -> None:
+        from benchbarrier.media import register_image_resolver
         from benchbarrier.writers import register_writer
 
         register_writer(_write)
+        register_image_resolver(_social_image)
+
+
+def _social_image(image_id: int) -> str:
+    """The public URL of an image asset's JPEG for social platforms."""
+    from django.conf import settings
+    from django.core.files.storage import default_storage
+
+    from ai_content.models import ImageAsset
+    from benchbarrier.media import ImageUnavailable
+
+    asset = ImageAsset.objects.filter(pk=image_id).first()
+    if asset is None:
+        raise ImageUnavailable(f"no image {image_id}")
+    if not asset.social_jpeg:
+        raise ImageUnavailable(f"image {image_id} is {asset.status}, not ready yet")
+    url = default_storage.url(asset.social_jpeg)
+    return url if "://" in url else settings.SITE_URL.rstrip("/") + "/" + url.lstrip("/")
 
 
 def _write(slug: str, variables: dict) -> str:

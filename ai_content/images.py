@@ -43,6 +43,23 @@ def variants(data: bytes, widths: list[int], quality: int) -> list[Variant]:
     return made
 
 
+def social_jpeg(data: bytes, width: int = 1080, quality: int = 88) -> Variant:
+    """One JPEG at most `width` wide (what Instagram and Facebook take: no WebP, no
+    transparency), EXIF applied, then dropped."""
+    image = ImageOps.exif_transpose(_open(data))
+    if image.mode != "RGB":
+        background = Image.new("RGB", image.size, "white")
+        rgba = image.convert("RGBA")
+        background.paste(rgba, mask=rgba.getchannel("A"))
+        image = background
+    if image.width > width:
+        image = image.resize((width, max(1, round(image.height * width / image.width))),
+                             Image.LANCZOS)  # fmt: skip
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=quality, optimize=True)
+    return Variant(image.width, image.height, buffer.getvalue())
+
+
 def _open(data: bytes) -> Image.Image:
     try:
         image = Image.open(io.BytesIO(data))

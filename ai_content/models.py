@@ -160,6 +160,9 @@ class ImageAsset(models.Model):
         default=list, blank=True, help_text='[{"width", "height", "bytes", "name"}]'
     )
     processed_bytes = models.PositiveIntegerField(null=True, blank=True)
+    social_jpeg = models.CharField(
+        max_length=300, blank=True, help_text="A JPEG for social platforms (they take no WebP)."
+    )
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(default=clock.now, db_index=True)
 

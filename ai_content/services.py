@@ -446,7 +446,10 @@ def process_image(asset: ImageAsset) -> ImageAsset:
                        "bytes": len(variant.data), "name": name})  # fmt: skip
     asset.variants = stored
     asset.processed_bytes = sum(variant["bytes"] for variant in stored)
+    jpeg = images.social_jpeg(data)
+    asset.social_jpeg = default_storage.save(f"images/web/{asset.pk}/social.jpg",
+                                             ContentFile(jpeg.data))  # fmt: skip
     asset.status = ImageStatus.READY
     asset.error = ""
-    asset.save(update_fields=["variants", "processed_bytes", "status", "error"])
+    asset.save(update_fields=["variants", "processed_bytes", "social_jpeg", "status", "error"])
     return asset

@@ -227,9 +227,9 @@ def send_push(run: StepRun) -> StepResult:
 
 def _validate_post_social(step: dict[str, Any], path: str, scope: DefinitionScope) -> Errors:
     from marketing.social.models import SocialAccount
-    from marketing.social.services import post_problems
+    from marketing.social.services import post_problems, resolve_image
 
-    errors = allowed_keys(step, path, {"account", "text", "imageUrl", "link", "delay"})
+    errors = allowed_keys(step, path, {"account", "text", "imageId", "imageUrl", "link", "delay"})
     account = SocialAccount.objects.filter(name=step.get("account"), is_active=True).first()
     if account is None:
         errors.append((f"{path}.account", f'no active social account "{step.get("account")}"'))
@@ -237,9 +237,9 @@ def _validate_post_social(step: dict[str, Any], path: str, scope: DefinitionScop
     if problem:
         errors.append((f"{path}.text", problem))
     elif account is not None:
-        image = step.get("imageUrl", "")
-        errors += [(f"{path}.{field}", message)
-                   for field, message in post_problems(account, step["text"], image)]  # fmt: skip
+        image, problems = resolve_image(step.get("imageId"), step.get("imageUrl", ""))
+        problems += post_problems(account, step["text"], image)
+        errors += [(f"{path}.{field}", message) for field, message in problems]
     return errors
 
 
@@ -258,7 +258,7 @@ def post_social(run: StepRun) -> StepResult:
         text = render_text(run.step["text"], scope)
         post = create_post(
             account=account, text=text, link=run.step.get("link", ""),
-            image_url=run.step.get("imageUrl", ""),
+            image_url=run.step.get("imageUrl", ""), image_id=run.step.get("imageId"),
             scheduled_for=run.now + delay_of(run.step), approved=True,
             idempotency_key=run.idempotency_key, actor=Actor.system("workflow"),
             source=f"workflow {run.execution.workflow_id} / execution {run.execution.pk}",

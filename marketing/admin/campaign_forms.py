@@ -30,6 +30,7 @@ FORM_FIELDS = {
     "type": "type",
     "text": "text",
     "subject": "subject",
+    "socialAccount": "social_account",
 }
 
 
@@ -91,8 +92,8 @@ class CampaignForm(forms.ModelForm):
 
     class Meta:
         model = Campaign
-        fields = ["name", "type", "segment", "template", "subject", "text", "link",
-                  "variables", "throttle_per_second"]  # fmt: skip
+        fields = ["name", "type", "segment", "social_account", "template", "subject", "text",
+                  "link", "variables", "throttle_per_second"]  # fmt: skip
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -120,6 +121,7 @@ class CampaignForm(forms.ModelForm):
                                                  "subject", "throttle_per_second"]},
             text=data.get("text") or "",
             link=data.get("link") or "",
+            social_account=data.get("social_account"),
         )  # fmt: skip
         candidate.schedule_config = self._schedule(data)
         candidate.ab_test = self._test(data)

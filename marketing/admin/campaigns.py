@@ -60,7 +60,7 @@ def progress_bar(campaign: Campaign) -> str:
     )  # fmt: skip
 
 
-def sms_preview(text: str) -> str:
+def sms_preview(text: str, *, counts: bool = True) -> str:
     """The SMS as a sample customer gets it, with its length as the networks count it."""
     from marketing.sms.encoding import measure
     from marketing.sms.services import SmsTextError, render_text
@@ -70,6 +70,12 @@ def sms_preview(text: str) -> str:
     except SmsTextError as exc:
         return format_html('<p style="color:#ba2121">Text: {}</p>', exc)
     length = measure(rendered)
+    if not counts:  # a social post: its platform's limits are checked on save
+        return format_html(
+            '<pre style="white-space:pre-wrap;border:1px solid #ccc;border-radius:8px;'
+            'padding:8px;max-width:28em">{}</pre><p>{} characters.</p>',
+            rendered, len(rendered),
+        )  # fmt: skip
     return format_html(
         '<pre style="white-space:pre-wrap;border:1px solid #ccc;border-radius:8px;'
         'padding:8px;max-width:24em">{}</pre><p>{} characters ({}), {} segment(s); '
@@ -132,7 +138,8 @@ class CampaignAdmin(admin.ModelAdmin):
     actions = ["pause_selected", "resume_selected", "cancel_selected"]
     fieldsets = [
         (None, {"fields": ["name", "type"]}),
-        ("Audience", {"fields": ["segment"]}),
+        ("Audience: a segment, or for a social post its account", {"fields": ["segment",
+                                                                      "social_account"]}),
         ("Content: an email's template and subject, an SMS's text, or a push's title "
          "(subject), text and link", {"fields": ["template", "subject", "text", "link",
                                                  "variables"]}),
@@ -141,7 +148,8 @@ class CampaignAdmin(admin.ModelAdmin):
         ("Schedule and speed", {"fields": ["local_time", "throttle_per_second"]}),
     ]  # fmt: skip
     started_fieldsets = [
-        (None, {"fields": ["name", "type", "coloured_status", "segment", "template",
+        (None, {"fields": ["name", "type", "coloured_status", "segment", "social_account",
+                           "template",
                            "subject", "text", "link", "launched_at", "finished_at"]}),
         ("A/B test", {"fields": ["test_summary"]}),
         ("Figures", {"fields": ["figures"]}),
@@ -270,6 +278,9 @@ class CampaignAdmin(admin.ModelAdmin):
             body["audience"] = str(audience.size_of(probe))
         if channel == "sms":
             body["preview"] = sms_preview(request.GET.get("text", ""))
+            return JsonResponse(body)
+        if channel == "social":
+            body["preview"] = sms_preview(request.GET.get("text", ""), counts=False)
             return JsonResponse(body)
         if channel == "push":
             body["preview"] = push_preview(request.GET.get("subject", ""),

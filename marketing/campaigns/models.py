@@ -85,6 +85,14 @@ class Campaign(models.Model):
         help_text="An SMS campaign's message: {{ customer.first_name }} and the variables "
         "work; links are shortened and tracked.",
     )
+    social_account = models.ForeignKey(
+        "marketing.SocialAccount",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="campaigns",
+        help_text="A social campaign's account: the post goes there.",
+    )
     link = models.URLField(
         max_length=1000, blank=True, help_text="A push campaign's link: where a click leads."
     )

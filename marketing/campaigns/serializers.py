@@ -7,7 +7,7 @@ from rest_framework import serializers
 from benchbarrier.api import serializers as base
 from marketing.campaigns.models import Campaign, CampaignSend
 from marketing.campaigns.services import progress
-from marketing.models import EmailTemplate, Segment
+from marketing.models import EmailTemplate, Segment, SocialAccount
 
 
 class ProgressSerializer(serializers.Serializer):
@@ -36,6 +36,13 @@ class CampaignSerializer(base.ModelSerializer):
         allow_null=True,
         help_text="The email template's slug.",
     )
+    social_account = serializers.SlugRelatedField(
+        slug_field="name",
+        queryset=SocialAccount.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="A social campaign's account (its name).",
+    )
     progress = serializers.SerializerMethodField()
 
     class Meta:
@@ -50,6 +57,8 @@ class CampaignSerializer(base.ModelSerializer):
             "template",
             "subject",
             "text",
+            "link",
+            "social_account",
             "variables",
             "schedule_config",
             "throttle_per_second",

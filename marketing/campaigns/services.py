@@ -48,9 +48,12 @@ class CampaignStateError(Exception):
 def validate(campaign: Campaign) -> None:
     """Raises CampaignError naming every problem of a broadcast about to be saved."""
     errors: list[tuple[str, str]] = []
+    if campaign.type == CampaignType.SOCIAL:
+        raise_if(_social_errors(campaign))
+        return
     channel = channels.get(campaign.type)
     if channel is None:
-        *others, last = channels.names()
+        *others, last = [*channels.names(), CampaignType.SOCIAL]
         errors.append(("type", f'"{campaign.type}" campaigns come with their channel; use '
                                f"{', '.join(others)} or {last}"))  # fmt: skip
     if campaign.kind == CampaignKind.BROADCAST and campaign.segment_id is None:
@@ -70,6 +73,24 @@ def validate(campaign: Campaign) -> None:
     errors += _test_errors(campaign.ab_test or {})
     if errors:
         raise CampaignError(errors)
+
+
+def raise_if(errors: list[tuple[str, str]]) -> None:
+    if errors:
+        raise CampaignError(errors)
+
+
+def _social_errors(campaign: Campaign) -> list[tuple[str, str]]:
+    """A social campaign is one post (text and link) to one account, at the send time."""
+    from marketing.social.services import post_problems
+
+    if campaign.social_account_id is None:
+        return [("socialAccount", "the social account to post to")]
+    return [
+        ("text", message) if field == "text" else
+        ("socialAccount", f"{message}: post it from Social posts, where it can have one")
+        for field, message in post_problems(campaign.social_account, campaign.text, "")
+    ]  # fmt: skip
 
 
 def _time_of_day(value: Any) -> bool:
@@ -175,6 +196,8 @@ def start_sending(campaign_id: int) -> dict[str, Any]:
         campaign = Campaign.objects.select_for_update().get(pk=campaign_id)
         if campaign.status != CampaignStatus.SCHEDULED:
             return {"skipped": f"campaign is {campaign.status}"}
+        if campaign.type == CampaignType.SOCIAL:
+            return _post_to_social(campaign, now)
         frozen = audience.freeze(campaign, now)
         testing = bool((campaign.ab_test or {}).get("variants"))
         campaign.status = CampaignStatus.TESTING if testing else CampaignStatus.SENDING
@@ -193,6 +216,23 @@ def start_sending(campaign_id: int) -> dict[str, Any]:
                 idempotency_key=f"campaign.decide:{campaign.pk}",
             )
     return {"recipients": frozen}
+
+
+def _post_to_social(campaign: Campaign, now: datetime) -> dict[str, Any]:
+    """A social campaign's launch: its post, approved by the launch, published now by
+    the `social.post` job (the campaign's figures follow the post's)."""
+    from marketing.social.services import create_post
+
+    post = create_post(
+        account=campaign.social_account, text=campaign.text, link=campaign.link,
+        scheduled_for=now, approved=True, idempotency_key=f"campaign:{campaign.pk}",
+        source=f"campaign {campaign.pk}", actor=Actor.system("campaign.launch"),
+    )  # fmt: skip
+    campaign.status = CampaignStatus.SENT
+    campaign.launched_at = campaign.finished_at = now
+    campaign.metrics = {**campaign.metrics, "socialPostId": post.pk}
+    campaign.save(update_fields=["status", "launched_at", "finished_at", "metrics"])
+    return {"socialPostId": post.pk}
 
 
 def apply_decision(campaign_id: int) -> dict[str, Any]:

@@ -46,17 +46,21 @@ class SocialPostForm(forms.ModelForm):
 
     class Meta:
         model = SocialPost
-        fields = ["account", "text", "link", "image_url", "scheduled_for"]
+        fields = ["account", "text", "link", "image_id", "image_url", "scheduled_for"]
         widgets = {"text": forms.Textarea(attrs={"rows": 8, "cols": 80})}
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         account = data.get("account")
+        image_url, problems = services.resolve_image(
+            data.get("image_id"), data.get("image_url") or ""
+        )
+        data["image_url"] = image_url
         if account is not None:
-            for field, message in services.post_problems(
-                account, data.get("text") or "", data.get("image_url") or ""
-            ):
-                self.add_error("image_url" if field == "imageUrl" else field, message)
+            problems += services.post_problems(account, data.get("text") or "", image_url)
+        fields = {"imageUrl": "image_url", "imageId": "image_id"}
+        for field, message in problems:
+            self.add_error(fields.get(field, field), message)
         return data
 
 
@@ -81,7 +85,8 @@ class SocialPostAdmin(admin.ModelAdmin):
     readonly_fields = ["preview", "status", "approved_by", "approved_at", "published",
                        "error", "engagement_text"]  # fmt: skip
     fieldsets = [
-        (None, {"fields": ["account", "text", "link", "image_url", "scheduled_for"]}),
+        (None, {"fields": ["account", "text", "link", "image_id", "image_url",
+                           "scheduled_for"]}),
         ("As it will look", {"fields": ["preview"]}),
         ("Publishing", {"fields": ["status", "approved_by", "approved_at", "published",
                                    "error", "engagement_text"]}),

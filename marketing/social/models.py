@@ -50,6 +50,9 @@ class SocialPost(models.Model):
     account = models.ForeignKey(SocialAccount, on_delete=models.PROTECT, related_name="posts")
     text = models.TextField()
     link = models.URLField(max_length=1000, blank=True)
+    image_id = models.PositiveIntegerField(
+        null=True, blank=True, help_text="An image from AI content (its JPEG is posted)."
+    )
     image_url = models.URLField(
         max_length=1000, blank=True, help_text="A public image (Instagram needs one)."
     )

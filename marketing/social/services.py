@@ -16,6 +16,7 @@ from django.db import transaction
 from analytics.services import store_events
 from analytics.validation import EventInput
 from benchbarrier import clock
+from benchbarrier.media import ImageUnavailable, public_image_url
 from benchbarrier.services.audit import Actor, record_audit
 from jobs.registry import PermanentJobError, RetryLater
 from jobs.services import enqueue
@@ -55,6 +56,16 @@ def post_problems(account: SocialAccount, text: str, image_url: str) -> list[tup
     return errors
 
 
+def resolve_image(image_id: int | None, image_url: str) -> tuple[str, list[tuple[str, str]]]:
+    """The image to post: an AI content image's public JPEG (by id), else the URL given."""
+    if image_id is None:
+        return image_url, []
+    try:
+        return public_image_url(image_id), []
+    except ImageUnavailable as exc:
+        return image_url, [("imageId", str(exc))]
+
+
 def hashtag_count(text: str) -> int:
     return len(re.findall(r"#\w+", text))
 
@@ -65,6 +76,7 @@ def create_post(
     text: str,
     link: str = "",
     image_url: str = "",
+    image_id: int | None = None,
     scheduled_for: datetime | None = None,
     approved: bool = False,
     approved_by: Any = None,
@@ -78,12 +90,13 @@ def create_post(
         existing = SocialPost.objects.filter(idempotency_key=idempotency_key).first()
         if existing is not None:
             return existing
-    errors = post_problems(account, text, image_url)
+    image_url, errors = resolve_image(image_id, image_url)
+    errors += post_problems(account, text, image_url)
     if errors:
         raise PostError(errors)
     with transaction.atomic():
         post = SocialPost.objects.create(
-            account=account, text=text, link=link, image_url=image_url,
+            account=account, text=text, link=link, image_url=image_url, image_id=image_id,
             scheduled_for=scheduled_for or clock.now(), idempotency_key=idempotency_key,
             source=source[:300],
         )  # fmt: skip

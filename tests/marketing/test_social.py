@@ -211,3 +211,66 @@ def test_generating_without_an_ai_provider_says_why(staff_client, settings):
         {"product_name": "X", "price": "1", "features": "a", "audience": "b", "tone": "c"},
     )
     assert "Not generated: AI provider not configured" in answer.content.decode()
+
+
+@pytest.mark.django_db
+def test_an_ai_image_is_posted_as_a_jpeg_by_its_id(graph, settings, tmp_path):
+    import io
+
+    from PIL import Image
+
+    from ai_content.services import upload_image
+
+    settings.MEDIA_ROOT = tmp_path
+    settings.SITE_URL = "https://ops.example.com"
+    picture = io.BytesIO()
+    Image.new("RGBA", (2000, 1000), (200, 80, 20, 128)).save(picture, "PNG")
+    asset, _ = upload_image(data=picture.getvalue(), name="drop.png", label="drop")
+    account = instagram()
+    with pytest.raises(services.PostError) as caught:
+        services.create_post(account=account, text="Soon", image_id=asset.pk, actor=ACTOR)
+    assert ("imageId", f"image {asset.pk} is processing, not ready yet") in caught.value.errors
+    run_due_jobs()  # image.process makes the WebP widths and the social JPEG
+    asset.refresh_from_db()
+    jpeg = Image.open(tmp_path / asset.social_jpeg)
+    assert (jpeg.format, jpeg.mode, jpeg.size) == ("JPEG", "RGB", (1080, 540))
+    post = services.create_post(account=account, text="Autumn drop", image_id=asset.pk,
+                                approved=True, actor=ACTOR)  # fmt: skip
+    run_due_jobs()
+    post.refresh_from_db()
+    assert post.status == "published"
+    sent = graph.posts()[0]["params"]["image_url"]
+    assert sent == f"https://ops.example.com/media/images/web/{asset.pk}/social.jpg"
+
+
+@pytest.mark.django_db
+def test_a_social_campaign_posts_once_at_its_send_time(graph, staff_client):
+    from django.urls import reverse
+
+    from marketing.campaigns import services as campaigns
+    from marketing.models import Campaign
+
+    account = page()
+    with pytest.raises(campaigns.CampaignError) as caught:
+        campaigns.save_campaign(campaign=Campaign(name="x", type="social"), actor=ACTOR)
+    assert caught.value.errors == [("socialAccount", "the social account to post to")]
+    built = staff_client.post(reverse("admin:marketing_campaign_add"), {
+        "name": "Launch post", "type": "social", "social_account": account.pk,
+        "text": "The Trail Runner 2 is here", "link": "https://shop.example.com/tr2",
+        "variables": "{}", "test_share": "0.2", "test_metric": "click_rate",
+        "fallback": "leader", "subject": "", "local_time": "", "variant_subjects": "",
+        "wait_hours": "", "throttle_per_second": "", "template": "", "segment": "",
+    })  # fmt: skip
+    assert built.status_code == 302, built.content.decode()[:3000]
+    campaign = Campaign.objects.get(name="Launch post")
+    campaigns.launch(campaign=campaign, actor=ACTOR, send_at=clock.now() + timedelta(hours=2))
+    run_due_jobs()
+    assert graph.requests == []
+    clock.advance(timedelta(hours=2))
+    run_due_jobs()
+    campaign.refresh_from_db()
+    post = SocialPost.objects.get(pk=campaign.metrics["socialPostId"])
+    assert campaign.status == "sent" and post.status == "published"
+    assert [r["params"]["link"] for r in graph.posts()] == ["https://shop.example.com/tr2"]
+    run_due_jobs()
+    assert len(graph.posts()) == 1
