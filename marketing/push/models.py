@@ -52,6 +52,9 @@ class PushMessage(models.Model):
     created_at = models.DateTimeField(default=clock.now, db_index=True)
     send_after = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    shown_at = models.DateTimeField(
+        null=True, blank=True, help_text="When a browser first showed it (its beacon)."
+    )
     clicked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

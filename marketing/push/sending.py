@@ -10,7 +10,7 @@ from analytics.services import store_events
 from benchbarrier import clock
 from marketing.push.backends import EXPIRED, SendError, Target, backend
 from marketing.push.models import PushMessage, PushStatus, PushSubscription
-from marketing.push.services import push_event, tracked_url
+from marketing.push.services import push_event, shown_url, tracked_url
 
 UNKNOWN = "outcome unknown: the worker stopped while sending; not sent again"
 
@@ -37,7 +37,7 @@ def _send(message: PushMessage) -> Exception | None:
     ):
         return None
     payload = {"title": message.title, "body": message.body, "url": tracked_url(message),
-               "tag": f"push-{message.pk}"}  # fmt: skip
+               "shown": shown_url(message), "tag": f"push-{message.pk}"}  # fmt: skip
     devices = {"sent": 0, "expired": 0, "failed": 0}
     for subscription in subscriptions:
         target = Target(subscription.endpoint, subscription.p256dh, subscription.auth)

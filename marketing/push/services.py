@@ -105,6 +105,20 @@ def tracked_url(message: PushMessage) -> str:
     return f"{settings.SITE_URL.rstrip('/')}/p/{message.pk}.{check(message.pk)}"
 
 
+def shown_url(message: PushMessage) -> str:
+    """The beacon the service worker calls when it shows the notification (the push
+    counterpart of an email's open)."""
+    return f"{settings.SITE_URL.rstrip('/')}/p/{message.pk}.{check(message.pk)}/shown"
+
+
+def record_shown(message: PushMessage) -> None:
+    stamped = PushMessage.objects.filter(pk=message.pk, shown_at__isnull=True).update(
+        shown_at=clock.now()
+    )
+    if stamped:
+        store_events([push_event(message, "push.shown", {})])
+
+
 def check(message_id: int) -> str:
     key = f"{settings.SECRET_KEY}:push-link".encode()
     return hmac.new(key, str(message_id).encode(), hashlib.sha256).hexdigest()[:10]

@@ -8,7 +8,8 @@ import hmac
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
-from django.views.decorators.http import require_GET
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
@@ -91,6 +92,16 @@ class PushSubscriptionViewSet(viewsets.GenericViewSet):
     def vapid_public_key(self, request: Request) -> Response:
         """The key the site passes to `pushManager.subscribe({applicationServerKey})`."""
         return Response({"publicKey": settings.VAPID_PUBLIC_KEY})
+
+
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def shown(request: HttpRequest, message_id: int, check: str) -> HttpResponse:
+    """The service worker's beacon: the notification was shown."""
+    if not hmac.compare_digest(services.check(message_id), check):
+        return HttpResponse(status=404)
+    services.record_shown(get_object_or_404(PushMessage, pk=message_id))
+    return HttpResponse(status=204)
 
 
 @require_GET

@@ -10,4 +10,5 @@ urlpatterns = [
     path("sms/twilio/inbound", views.inbound, name="sms-twilio-inbound"),
     path("s/<int:message_id>.<int:index>.<str:check>", views.short_link, name="sms-link"),
     path("p/<int:message_id>.<str:check>", push_views.click, name="push-click"),
+    path("p/<int:message_id>.<str:check>/shown", push_views.shown, name="push-shown"),
 ]

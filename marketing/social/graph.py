@@ -104,12 +104,29 @@ def engagement(platform: str, post_id: str, token: str) -> dict[str, int]:
     """Likes, comments and shares (Facebook) or likes and comments (Instagram)."""
     if platform == "instagram":
         found = call("GET", post_id, token, {"fields": "like_count,comments_count"})
-        return {"likes": int(found.get("like_count", 0)),
-                "comments": int(found.get("comments_count", 0))}  # fmt: skip
+        counts = {"likes": int(found.get("like_count", 0)),
+                  "comments": int(found.get("comments_count", 0))}  # fmt: skip
+        return {**counts, **_reach(post_id, token, "reach")}
     fields = "shares,likes.summary(true).limit(0),comments.summary(true).limit(0)"
     found = call("GET", post_id, token, {"fields": fields})
-    return {
+    counts = {
         "likes": int(found.get("likes", {}).get("summary", {}).get("total_count", 0)),
         "comments": int(found.get("comments", {}).get("summary", {}).get("total_count", 0)),
         "shares": int(found.get("shares", {}).get("count", 0)),
     }
+    return {**counts, **_reach(post_id, token, "post_impressions_unique")}
+
+
+def _reach(post_id: str, token: str, metric: str) -> dict[str, int]:
+    """How many accounts saw it, from the post's insights where the token may read
+    them ({} otherwise: a Page without `read_insights` still gets its counts)."""
+    try:
+        found = call("GET", f"{post_id}/insights", token, {"metric": metric})
+    except GraphError as exc:
+        if exc.retry:
+            raise
+        return {}
+    for entry in found.get("data", []):
+        if entry.get("name") == metric and entry.get("values"):
+            return {"reach": int(entry["values"][0].get("value", 0))}
+    return {}

@@ -19,7 +19,7 @@ class FakeGraph:
         self.requests: list[dict[str, Any]] = []
         self.throttle_first = 0
         self.retry_after = "1"
-        self.counts = {"likes": 12, "comments": 3, "shares": 2}
+        self.counts = {"likes": 12, "comments": 3, "shares": 2, "reach": 340}
         self._lock = threading.Lock()
         fake = self
 
@@ -59,6 +59,9 @@ class FakeGraph:
                     self._send(200, {"id": f"container{posts}"})
                 elif method == "POST" and node.endswith("/media_publish"):
                     self._send(200, {"id": f"media{posts}"})
+                elif node.endswith("/insights"):
+                    self._send(200, {"data": [{"name": params.get("metric"), "period": "lifetime",
+                                               "values": [{"value": fake.counts["reach"]}]}]})  # fmt: skip
                 elif params.get("fields") == "permalink_url":
                     self._send(
                         200, {"id": node, "permalink_url": f"https://www.facebook.com/{node}"}

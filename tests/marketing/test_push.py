@@ -144,6 +144,10 @@ def test_a_push_reaches_the_live_browser_and_the_expired_one_is_removed(site, cl
     shown = phone.read(live["body"])
     assert shown["title"] == "Your cart misses you" and shown["body"] == "2 items left"
     assert shown["url"].startswith("https://ops.example.com/p/")
+    beacon = client.post(shown["shown"].removeprefix("https://ops.example.com"))
+    assert beacon.status_code == 204
+    client.post(shown["shown"].removeprefix("https://ops.example.com"))  # counted once
+    assert Event.objects.filter(event_name="push.shown", user_id="ada").count() == 1
     clicked = client.get(shown["url"].removeprefix("https://ops.example.com"))
     assert clicked.status_code == 302 and clicked["Location"] == "https://shop.example.com/cart"
     assert Event.objects.filter(event_name="push.clicked", user_id="ada").count() == 1

@@ -103,10 +103,12 @@ def test_instagram_publishes_in_two_steps_and_engagement_comes_back_as_events(gr
     assert services.pull_engagement() == {"pulled": 1, "failed": 0}
     services.pull_engagement()  # the same hour: no second event
     event = Event.objects.get(event_name="social.engagement")
-    assert event.properties == {"postId": post.pk, "platform": "instagram",
+    assert event.properties == {"postId": post.pk, "platform": "instagram", "reach": 340,
                                 "account": "shop-insta", "likes": 12, "comments": 3}  # fmt: skip
     post.refresh_from_db()
-    assert post.engagement == {"likes": 12, "comments": 3}
+    assert post.engagement == {"likes": 12, "comments": 3, "reach": 340}
+    metric = [r["params"].get("metric") for r in graph.requests if r["path"].endswith("/insights")]
+    assert metric == ["reach", "reach"]
 
 
 @pytest.mark.django_db
