@@ -385,6 +385,7 @@ PUSH_ALLOWED_HOSTS = env_list("PUSH_ALLOWED_HOSTS")
 META_GRAPH_URL = env_str("META_GRAPH_URL", "https://graph.facebook.com")
 META_GRAPH_VERSION = env_str("META_GRAPH_VERSION", "v21.0")
 SOCIAL_TIMEOUT_SECONDS = env_int("SOCIAL_TIMEOUT_SECONDS", 20)
+X_API_URL = env_str("X_API_URL", "https://api.x.com")
 # Engagement of posts this recent is pulled back this often (as social.engagement events).
 SOCIAL_ENGAGEMENT_DAYS = env_int("SOCIAL_ENGAGEMENT_DAYS", 30)
 SOCIAL_ENGAGEMENT_MINUTES = env_int("SOCIAL_ENGAGEMENT_MINUTES", 60)

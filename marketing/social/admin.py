@@ -126,7 +126,7 @@ class SocialPostAdmin(admin.ModelAdmin):
     @admin.display(description="fits")
     def fits(self, post: SocialPost) -> str:
         limits = services.LIMITS[post.account.platform]
-        text = f"{len(post.text):,} / {limits['text']:,}"
+        text = f"{services.text_length(post.account, post.text):,} / {limits['text']:,}"
         if "hashtags" in limits:
             text += f", #{services.hashtag_count(post.text)} / {limits['hashtags']}"
         return text

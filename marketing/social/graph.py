@@ -5,7 +5,7 @@ plain HTTPS calls to META_GRAPH_URL with the account's token, which is never log
 
 Rate limits come back as HTTP 429 (with Retry-After) or as Graph error codes 4, 17, 32,
 613 and 80001-80014 with the wait in `X-Business-Use-Case-Usage`
-(`estimated_time_to_regain_access`, minutes); both raise GraphError(retry=True) with the
+(`estimated_time_to_regain_access`, minutes); both raise NetworkError(retry=True) with the
 wait."""
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ RATE_LIMITED = {4, 17, 32, 613, *range(80001, 80015)}
 _pool = urllib3.PoolManager(retries=False)
 
 
-class GraphError(Exception):
+class NetworkError(Exception):
     def __init__(self, message: str, *, retry: bool, wait_seconds: float | None = None) -> None:
         super().__init__(message)
         self.retry, self.wait_seconds = retry, wait_seconds
@@ -30,7 +30,7 @@ class GraphError(Exception):
 def token_of(variable: str) -> str:
     token = os.environ.get(variable, "")
     if not token:
-        raise GraphError(f"the environment variable {variable} (the account's token) is empty",
+        raise NetworkError(f"the environment variable {variable} (the account's token) is empty",
                          retry=False)  # fmt: skip
     return token
 
@@ -47,7 +47,7 @@ def call(method: str, path: str, token: str, fields: dict[str, Any]) -> dict[str
             response = _pool.request_encode_body("POST", url, fields=params, timeout=timeout,
                                                  encode_multipart=False)  # fmt: skip
     except urllib3.exceptions.HTTPError as exc:
-        raise GraphError(f"Graph API unreachable: {type(exc).__name__}", retry=True) from None
+        raise NetworkError(f"Graph API unreachable: {type(exc).__name__}", retry=True) from None
     try:
         body = json.loads(response.data or b"{}")
     except ValueError:
@@ -59,8 +59,8 @@ def call(method: str, path: str, token: str, fields: dict[str, Any]) -> dict[str
     message = f"Graph API {response.status}" + (f" (code {code})" if code else "")
     message += f": {error.get('message', 'no message')}"
     if response.status == 429 or code in RATE_LIMITED:
-        raise GraphError(message, retry=True, wait_seconds=_wait(response))
-    raise GraphError(message, retry=response.status >= 500)
+        raise NetworkError(message, retry=True, wait_seconds=_wait(response))
+    raise NetworkError(message, retry=response.status >= 500)
 
 
 def _wait(response: Any) -> float:
@@ -122,7 +122,7 @@ def _reach(post_id: str, token: str, metric: str) -> dict[str, int]:
     them ({} otherwise: a Page without `read_insights` still gets its counts)."""
     try:
         found = call("GET", f"{post_id}/insights", token, {"metric": metric})
-    except GraphError as exc:
+    except NetworkError as exc:
         if exc.retry:
             raise
         return {}

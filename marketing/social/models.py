@@ -13,6 +13,7 @@ from benchbarrier import clock
 class Platform(models.TextChoices):
     FACEBOOK = "facebook", "Facebook Page"
     INSTAGRAM = "instagram", "Instagram Business account"
+    X = "x", "X (Twitter) account"
 
 
 class SocialAccount(models.Model):
@@ -22,7 +23,8 @@ class SocialAccount(models.Model):
     name = models.SlugField(max_length=60, unique=True, help_text='Steps name it: "shop-page".')
     platform = models.CharField(max_length=10, choices=Platform.choices)
     external_id = models.CharField(
-        max_length=64, help_text="The Page id, or the Instagram Business account id."
+        max_length=64,
+        help_text="The Page id, the Instagram Business account id, or the X handle.",
     )
     token_variable = models.CharField(
         max_length=100,

@@ -20,13 +20,17 @@ from benchbarrier.media import ImageUnavailable, public_image_url
 from benchbarrier.services.audit import Actor, record_audit
 from jobs.registry import PermanentJobError, RetryLater
 from jobs.services import enqueue
-from marketing.social import graph
+from marketing.social import graph, x
 from marketing.social.models import Platform, PostStatus, SocialAccount, SocialPost
 
 logger = logging.getLogger(__name__)
 # What each platform accepts (Facebook: 63,206 characters; Instagram: a 2,200-character
-# caption with at most 30 hashtags, and always an image).
-LIMITS = {Platform.FACEBOOK: {"text": 63_206}, Platform.INSTAGRAM: {"text": 2_200, "hashtags": 30}}
+# caption with at most 30 hashtags, and always an image; X: 280, a link counting 23).
+LIMITS = {
+    Platform.FACEBOOK: {"text": 63_206},
+    Platform.INSTAGRAM: {"text": 2_200, "hashtags": 30},
+    Platform.X: {"text": 280},
+}
 UNKNOWN = (
     "outcome unknown: the worker stopped while publishing; check the account, not posted again"
 )
@@ -41,19 +45,34 @@ class PostError(ValueError):
 def post_problems(account: SocialAccount, text: str, image_url: str) -> list[tuple[str, str]]:
     limits = LIMITS[account.platform]
     errors = []
+    length = text_length(account, text)
     if not text.strip():
         errors.append(("text", "the post's text"))
-    elif len(text) > limits["text"]:
+    elif length > limits["text"]:
         where = account.get_platform_display()
         errors.append(
-            ("text", f"at most {limits['text']:,} characters on {where} (this is {len(text):,})")
+            ("text", f"at most {limits['text']:,} characters on {where} (this is {length:,})")
         )
     hashtags = hashtag_count(text)
     if "hashtags" in limits and hashtags > limits["hashtags"]:
         errors.append(("text", f"at most {limits['hashtags']} hashtags (this has {hashtags})"))
     if account.platform == Platform.INSTAGRAM and not image_url:
         errors.append(("imageUrl", "an Instagram post needs an image"))
+    if account.platform == Platform.X and image_url:
+        errors.append(("imageUrl", "posts to X take text and a link here, not an image"))
     return errors
+
+
+def text_length(account: SocialAccount, text: str) -> int:
+    """The length as the platform counts it (X: every link as 23, its t.co wrapping)."""
+    if account.platform == Platform.X:
+        return len(re.sub(r"https?://\S+", "x" * 23, text))
+    return len(text)
+
+
+def network(account: SocialAccount) -> Any:
+    """The module that speaks to the account's network (`publish`, `engagement`)."""
+    return x if account.platform == Platform.X else graph
 
 
 def resolve_image(image_id: int | None, image_url: str) -> tuple[str, list[tuple[str, str]]]:
@@ -137,11 +156,11 @@ def publish(post_id: int) -> dict[str, Any]:
         _set(post, status=PostStatus.PUBLISHING, attempts=post.attempts + 1)
     account = post.account
     try:
-        post_id_, permalink = graph.publish(
+        post_id_, permalink = network(account).publish(
             account.platform, account.external_id, graph.token_of(account.token_variable),
             text=post.text, link=post.link, image_url=post.image_url,
         )  # fmt: skip
-    except graph.GraphError as exc:
+    except graph.NetworkError as exc:
         if exc.retry:
             _set(post, status=PostStatus.SCHEDULED, error=str(exc))
             raise RetryLater(str(exc), seconds=exc.wait_seconds or 60) from None
@@ -167,9 +186,9 @@ def pull_engagement() -> dict[str, int]:
     for post in posts.select_related("account"):
         account = post.account
         try:
-            counts = graph.engagement(account.platform, post.platform_post_id,
+            counts = network(account).engagement(account.platform, post.platform_post_id,
                                       graph.token_of(account.token_variable))  # fmt: skip
-        except graph.GraphError as exc:
+        except graph.NetworkError as exc:
             failed += 1
             logger.warning("engagement of social post %s not read: %s", post.pk, exc)
             if exc.retry:

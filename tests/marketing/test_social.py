@@ -276,3 +276,38 @@ def test_a_social_campaign_posts_once_at_its_send_time(graph, staff_client):
     assert [r["params"]["link"] for r in graph.posts()] == ["https://shop.example.com/tr2"]
     run_due_jobs()
     assert len(graph.posts()) == 1
+
+
+@pytest.mark.django_db
+def test_x_posts_are_signed_counted_as_x_counts_and_wait_for_the_rate_limit_reset(
+    settings, monkeypatch
+):
+    from tests.marketing.fake_x import CREDENTIALS, FakeX
+
+    fake = FakeX()
+    settings.X_API_URL = fake.url
+    monkeypatch.setenv("X_CREDS", CREDENTIALS)
+    account = SocialAccount.objects.create(name="shop-x", platform="x", external_id="benchshop",
+                                           token_variable="X_CREDS")  # fmt: skip
+    try:
+        link = "https://shop.example.com/" + "a" * 100  # counts as 23
+        with pytest.raises(services.PostError) as caught:
+            services.create_post(account=account, text="y" * 258 + " " + link, actor=ACTOR)
+        assert "at most 280 characters on X (Twitter) account (this is 282)" in str(caught.value)
+        fake.throttle_first = 1
+        post = services.create_post(account=account, text="y" * 256, link=link, approved=True,
+                                    actor=ACTOR)  # fmt: skip
+        run_due_jobs()
+        job = Job.objects.get(job_type="social.post")
+        assert job.status == "retrying" and (job.scheduled_for - clock.now()).total_seconds() <= 2
+        clock.advance(timedelta(seconds=3))
+        run_due_jobs()
+        post.refresh_from_db()
+        assert post.status == "published" and post.platform_post_id == "1850000000000000002"
+        assert post.permalink == "https://x.com/benchshop/status/1850000000000000002"
+        assert fake.requests[-1]["body"] == {"text": "y" * 256 + " " + link}
+        assert services.pull_engagement() == {"pulled": 1, "failed": 0}
+        post.refresh_from_db()
+        assert post.engagement == {"likes": 9, "comments": 2, "shares": 5, "reach": 512}
+    finally:
+        fake.close()
