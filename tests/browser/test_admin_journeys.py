@@ -221,3 +221,36 @@ def test_build_a_campaign_test_it_send_it_and_read_its_results(browser, marketer
     assert "Not decided yet" in browser.text("#campaign-decision")
     assert "Recipients 2" in browser.text("#campaign-figures")
     browser.screenshot("07-campaign-results")
+
+
+def test_write_a_social_post_see_its_limits_approve_it_and_find_it_in_the_calendar(
+    browser, marketer
+):
+    from marketing.models import SocialAccount, SocialPost
+
+    marketer()
+    account = SocialAccount.objects.create(name="shop-insta", platform="instagram",
+                                           external_id="1789", token_variable="META_TOKEN")  # fmt: skip
+    browser.log_in("marketer")
+    browser.open("/admin/marketing/socialpost/add/")
+    Select(browser.find("#id_account")).select_by_value(str(account.pk))
+    browser.find("#id_text").send_keys("Autumn drop " + "#trail " * 31)
+    browser.submit()
+    errors = browser.text(".errorlist")
+    assert "at most 30 hashtags (this has 31)" in browser.text("body")
+    assert "an Instagram post needs an image" in browser.text("body"), errors
+    browser.set_value("#id_text", "Autumn drop #trail #run")
+    browser.set_value("#id_image_url", "https://cdn.example.com/drop.jpg")
+    browser.submit()
+    browser.wait_for_text("was added successfully", ".messagelist")
+    assert "23 / 2,200, #2 / 30" in browser.text("body")
+    browser.screenshot("08-social-post-preview")
+    browser.open("/admin/marketing/socialpost/")
+    browser.find("#result_list input[name=_selected_action]").click()
+    Select(browser.find("select[name=action]")).select_by_value("approve_selected")
+    browser.find("button[name=index]").click()
+    browser.wait_for_text("1 post(s) approved.", ".messagelist")
+    assert SocialPost.objects.get().status == "scheduled"
+    browser.find(".object-tools a[href$='/calendar/']").click()
+    browser.wait_for_text("shop-insta: Autumn drop #trail #run", "#social-calendar")
+    browser.screenshot("08-social-calendar")
