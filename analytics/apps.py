@@ -8,3 +8,6 @@ class AnalyticsConfig(AppConfig):
 
     name = "analytics"
     verbose_name = "Analytics"
+
+    def ready(self) -> None:
+        from analytics import metrics  # noqa: F401  (registers the seed's metrics)

@@ -232,6 +232,12 @@ CELERY_BEAT_SCHEDULE["marketing.refresh_segments"] = {
     "schedule": SEGMENTS_REFRESH_MINUTES * 60.0,
 }
 
+# --- Analytics ------------------------------------------------------------------------------
+# Revenue is reported in this currency; orders in others are converted by these rates
+# ("EUR=1.08,GBP=1.27": units of the reporting currency per unit), or left out and named.
+REPORTING_CURRENCY = env_str("REPORTING_CURRENCY", "USD").upper()
+CURRENCY_RATES = env_list("CURRENCY_RATES", [])
+
 # --- Campaigns -----------------------------------------------------------------------------
 # Email messages a second a broadcast sends when it sets no throttle of its own (a token
 # bucket every worker shares); sends per chunk; sender jobs a broadcast runs side by side.

@@ -1,0 +1,227 @@
+"""The seed's business metrics, computed from the events for a period, and registered in
+the kernel's metric registry. Definitions (the README says the same):
+
+- revenue: the sum of `total` of `order.completed` events, in REPORTING_CURRENCY (other
+  currencies converted by CURRENCY_RATES; an order in a currency without a rate is left
+  out and reported, never counted at a wrong value).
+- orders: how many `order.completed` events.
+- average_order_value: revenue / the orders it counts.
+- website_visits: distinct sessions (`sessionId`) among the site's events (every event
+  but the back office's own: email., sms., push., social., segment., discount.).
+- conversion_rate: sessions with an `order.completed` / sessions.
+- email_open_rate, click_through_rate: of the emails sent in the period (`email.sent`),
+  the share opened / clicked (so far).
+- social_engagement: likes + comments + shares of the posts, as last pulled back in the
+  period (`social.engagement`).
+- mrr: the monthly amount of the subscriptions active at the period's end
+  (`subscription.started` minus `subscription.cancelled`; a yearly one counts a twelfth).
+  A shop without subscriptions has an MRR of 0.
+- customer_count: customers who signed up (`user.created`) before the period's end.
+- churn_rate: of the customers with an order in the previous period (as long as this
+  one), the share with none in this one.
+- ltv: revenue of every order before the period's end / the customers who placed them.
+
+These read raw events (correct at any size, fast for a shop's first years); reports at
+scale read rollups (issue 16, to come).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.conf import settings
+from django.db.models import QuerySet
+
+from analytics.models import Event
+from benchbarrier.metrics_registry import Metric, Period, register_metric
+
+CENT = Decimal("0.01")
+
+
+def _events(name: str | Iterable[str], period: Period | None = None, *, before: Any = None
+            ) -> QuerySet[Event]:  # fmt: skip
+    names = [name] if isinstance(name, str) else list(name)
+    found = Event.objects.filter(event_name__in=names)
+    if period is not None:
+        found = found.filter(timestamp__gte=period.start, timestamp__lt=period.end)
+    if before is not None:
+        found = found.filter(timestamp__lt=before)
+    return found
+
+
+def rates() -> dict[str, Decimal]:
+    """Units of REPORTING_CURRENCY per unit of each other currency."""
+    table = {settings.REPORTING_CURRENCY: Decimal(1)}
+    for pair in settings.CURRENCY_RATES:
+        code, _, rate = pair.partition("=")
+        table[code.strip().upper()] = Decimal(rate.strip())
+    return table
+
+
+def _amount(value: Any) -> Decimal | None:
+    try:
+        amount = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return None
+    return amount if amount.is_finite() else None
+
+
+def order_amounts(period: Period | None = None, *, before: Any = None
+                  ) -> tuple[list[tuple[str | None, Decimal]], Counter[str]]:  # fmt: skip
+    """(user id, total in the reporting currency) of each order, and how many orders
+    were left out by currency (no rate) or by a total that is not a number."""
+    table = rates()
+    kept: list[tuple[str | None, Decimal]] = []
+    left_out: Counter[str] = Counter()
+    rows = _events("order.completed", period, before=before).values_list("user_id", "properties")
+    for user_id, properties in rows.iterator(chunk_size=2000):
+        currency = str(properties.get("currency") or settings.REPORTING_CURRENCY).upper()
+        amount = _amount(properties.get("total"))
+        if amount is None:
+            left_out["a total that is not a number"] += 1
+        elif currency not in table:
+            left_out[currency] += 1
+        else:
+            kept.append((user_id, amount * table[currency]))
+    return kept, left_out
+
+
+def revenue(period: Period) -> Decimal:
+    return sum((amount for _, amount in order_amounts(period)[0]), Decimal(0)).quantize(CENT)
+
+
+def orders(period: Period) -> int:
+    return _events("order.completed", period).count()
+
+
+def average_order_value(period: Period) -> Decimal | None:
+    kept, _ = order_amounts(period)
+    if not kept:
+        return None
+    return (sum((amount for _, amount in kept), Decimal(0)) / len(kept)).quantize(CENT)
+
+
+# What the back office itself emits (messages, segments, discounts): not a visit.
+BACK_OFFICE = ("email.", "sms.", "push.", "social.", "segment.", "discount.")
+
+
+def _sessions(period: Period) -> QuerySet[Event]:
+    found = Event.objects.filter(timestamp__gte=period.start, timestamp__lt=period.end)
+    for prefix in BACK_OFFICE:
+        found = found.exclude(event_name__startswith=prefix)
+    return found.exclude(session_id__isnull=True).exclude(session_id="")
+
+
+def website_visits(period: Period) -> int:
+    return _sessions(period).values("session_id").distinct().count()
+
+
+def conversion_rate(period: Period) -> Decimal | None:
+    visits = website_visits(period)
+    if not visits:
+        return None
+    buying = _sessions(period).filter(event_name="order.completed")
+    return _ratio(buying.values("session_id").distinct().count(), visits)
+
+
+def _ratio(part: int, whole: int) -> Decimal | None:
+    return (Decimal(part) / Decimal(whole)).quantize(Decimal("0.0001")) if whole else None
+
+
+def _delivery_ids(events: QuerySet[Event]) -> set[str]:
+    return {str(p.get("deliveryId")) for p in events.values_list("properties", flat=True)}
+
+
+def _share_of_sent(period: Period, follow_up: str) -> Decimal | None:
+    sent = _delivery_ids(_events("email.sent", period))
+    if not sent:
+        return None
+    return _ratio(len(sent & _delivery_ids(_events(follow_up))), len(sent))
+
+
+def email_open_rate(period: Period) -> Decimal | None:
+    return _share_of_sent(period, "email.opened")
+
+
+def click_through_rate(period: Period) -> Decimal | None:
+    return _share_of_sent(period, "email.clicked")
+
+
+def social_engagement(period: Period) -> int:
+    latest: dict[Any, dict[str, Any]] = {}
+    rows = _events("social.engagement", period).order_by("timestamp", "id")
+    for properties in rows.values_list("properties", flat=True):
+        latest[properties.get("postId")] = properties
+    return sum(
+        int(p.get(k) or 0) for p in latest.values() for k in ("likes", "comments", "shares")
+    )
+
+
+def mrr(period: Period) -> Decimal:
+    table = rates()
+    active: dict[str, Decimal] = {}
+    names = ["subscription.started", "subscription.cancelled"]
+    rows = _events(names, before=period.end).order_by("timestamp", "id")
+    for name, properties in rows.values_list("event_name", "properties"):
+        key = str(properties.get("subscriptionId"))
+        if name == "subscription.cancelled":
+            active.pop(key, None)
+            continue
+        amount = _amount(properties.get("amount"))
+        currency = str(properties.get("currency") or settings.REPORTING_CURRENCY).upper()
+        if amount is None or currency not in table:
+            continue
+        monthly = amount / 12 if properties.get("interval") == "year" else amount
+        active[key] = monthly * table[currency]
+    return sum(active.values(), Decimal(0)).quantize(CENT)
+
+
+def customer_count(period: Period) -> int:
+    found = _events("user.created", before=period.end).exclude(user_id__isnull=True)
+    return found.values("user_id").distinct().count()
+
+
+def _buyers(period: Period) -> set[str]:
+    found = _events("order.completed", period).exclude(user_id__isnull=True)
+    return set(found.values_list("user_id", flat=True))
+
+
+def churn_rate(period: Period) -> Decimal | None:
+    before = _buyers(period.previous)
+    return _ratio(len(before - _buyers(period)), len(before))
+
+
+def ltv(period: Period) -> Decimal | None:
+    kept, _ = order_amounts(before=period.end)
+    customers = {user for user, _ in kept if user}
+    if not customers:
+        return None
+    total = sum((amount for user, amount in kept if user), Decimal(0))
+    return (total / len(customers)).quantize(CENT)
+
+
+SEED_METRICS = [
+    Metric("revenue", "sum of order totals, in the reporting currency", "currency", revenue),
+    Metric("orders", "number of completed orders", "count", orders),
+    Metric("average_order_value", "revenue / orders", "currency", average_order_value),
+    Metric("conversion_rate", "sessions with an order / sessions", "ratio", conversion_rate),
+    Metric("email_open_rate", "emails sent in the period that were opened / emails sent",
+           "ratio", email_open_rate),
+    Metric("click_through_rate", "emails sent in the period that were clicked / emails sent",
+           "ratio", click_through_rate),
+    Metric("social_engagement", "likes + comments + shares of the posts, as last pulled",
+           "count", social_engagement),
+    Metric("website_visits", "distinct sessions on the site", "count", website_visits),
+    Metric("mrr", "monthly amount of the subscriptions active at the period's end",
+           "currency", mrr),
+    Metric("customer_count", "customers signed up before the period's end", "count",
+           customer_count),
+    Metric("churn_rate", "buyers of the previous period with no order in this one / "
+           "buyers of the previous period", "ratio", churn_rate),
+    Metric("ltv", "revenue of every order so far / customers who ordered", "currency", ltv),
+]  # fmt: skip
+for _metric in SEED_METRICS:
+    register_metric(_metric)

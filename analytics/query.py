@@ -1,0 +1,147 @@
+"""Metrics by dimensions over a period, as rows (`/api/analytics/query`): each bucket of a time
+dimension computed on its own, every problem named by its parameter."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.utils import timezone
+
+from analytics.metrics import order_amounts
+from benchbarrier import clock
+from benchbarrier.metrics_registry import Period, all_metrics, get_metric
+
+TIME_DIMENSIONS = ("date", "week", "month")
+OTHER_DIMENSIONS = ("product_category", "channel", "campaign", "customer_segment")
+NAMED_PERIODS = ("today", "yesterday", "last_7_days", "last_30_days", "last_90_days",
+                 "this_month", "last_month", "this_year")  # fmt: skip
+MONEY = {"revenue", "average_order_value", "ltv"}
+
+
+class QueryError(ValueError):
+    def __init__(self, field: str, message: str) -> None:
+        self.field = field
+        super().__init__(message)
+
+
+@dataclass
+class Answer:
+    period: Period
+    dimensions: list[str]
+    metrics: list[str]
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def parse_period(name: str | None, start: str | None, end: str | None) -> Period:
+    """A named period (in the site's time zone), or `start`..`end` (dates, both included)."""
+    if start or end:
+        try:
+            first, last = date.fromisoformat(start or ""), date.fromisoformat(end or "")
+        except ValueError:
+            where = "start" if not _is_date(start) else "end"
+            raise QueryError(where, "a date like 2026-11-01 (give both start and end)") from None
+        if last < first:
+            raise QueryError("end", "on or after start")
+        return Period(_midnight(first), _midnight(last + timedelta(days=1)))
+    today = timezone.localdate(clock.now())
+    name = name or "last_30_days"
+    spans = {
+        "today": (today, today),
+        "yesterday": (today - timedelta(days=1), today - timedelta(days=1)),
+        "last_7_days": (today - timedelta(days=6), today),
+        "last_30_days": (today - timedelta(days=29), today),
+        "last_90_days": (today - timedelta(days=89), today),
+        "this_month": (today.replace(day=1), today),
+        "last_month": ((today.replace(day=1) - timedelta(days=1)).replace(day=1),
+                       today.replace(day=1) - timedelta(days=1)),
+        "this_year": (today.replace(month=1, day=1), today),
+    }  # fmt: skip
+    if name not in spans:
+        raise QueryError("period", f"one of {', '.join(NAMED_PERIODS)}, or start and end")
+    first, last = spans[name]
+    return Period(_midnight(first), _midnight(last + timedelta(days=1)))
+
+
+def _is_date(text: str | None) -> bool:
+    try:
+        date.fromisoformat(text or "")
+    except ValueError:
+        return False
+    return True
+
+
+def _midnight(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def run(metric_names: list[str], dimensions: list[str], period: Period) -> Answer:
+    if not metric_names:
+        raise QueryError("metrics", "one or more metrics, comma-separated")
+    metrics = []
+    for name in metric_names:
+        metric = get_metric(name)
+        if metric is None:
+            known = ", ".join(m.name for m in all_metrics())
+            raise QueryError("metrics", f'unknown metric "{name}"; known: {known}')
+        metrics.append(metric)
+    times = [d for d in dimensions if d in TIME_DIMENSIONS]
+    for dimension in dimensions:
+        if dimension not in TIME_DIMENSIONS + OTHER_DIMENSIONS:
+            known = ", ".join(TIME_DIMENSIONS + OTHER_DIMENSIONS)
+            raise QueryError("dimensions", f'unknown dimension "{dimension}"; known: {known}')
+        if dimension in OTHER_DIMENSIONS:
+            for metric in metrics:
+                if dimension not in metric.dimensions:
+                    raise QueryError("dimensions",
+                                     f"{metric.name} cannot be split by {dimension}")  # fmt: skip
+    if len(times) > 1:
+        raise QueryError("dimensions", "one time dimension at most (date, week or month)")
+    answer = Answer(period, dimensions, metric_names)
+    for label, bucket in _buckets(period, times[0] if times else None):
+        row: dict[str, Any] = {times[0]: label} if times else {}
+        for metric in metrics:
+            row[metric.name] = _plain(metric.compute(bucket))
+        answer.rows.append(row)
+    if MONEY & set(metric_names):
+        answer.warnings = _left_out(order_amounts(period)[1])
+    return answer
+
+
+def _buckets(period: Period, dimension: str | None) -> list[tuple[str, Period]]:
+    if dimension is None:
+        return [("", period)]
+    found = []
+    day = timezone.localdate(period.start)
+    last = timezone.localdate(period.end - timedelta(microseconds=1))
+    while day <= last:
+        if dimension == "date":
+            following, label = day + timedelta(days=1), day.isoformat()
+        elif dimension == "week":
+            monday = day - timedelta(days=day.weekday())
+            following = monday + timedelta(days=7)
+            label = f"{monday.isocalendar().year}-W{monday.isocalendar().week:02d}"
+        else:
+            following = (day.replace(day=1) + timedelta(days=32)).replace(day=1)
+            label = day.strftime("%Y-%m")
+        start = max(_midnight(day), period.start)
+        found.append((label, Period(start, min(_midnight(following), period.end))))
+        day = following
+    return found
+
+
+def _plain(value: Any) -> Any:
+    return str(value) if isinstance(value, Decimal) else value
+
+
+def _left_out(counts: Counter[str]) -> list[str]:
+    return [
+        f"{n} order(s) with {why} left out of revenue"
+        if why.startswith("a total") else
+        f"{n} order(s) in {why} left out of revenue: add its rate to CURRENCY_RATES"
+        for why, n in sorted(counts.items())
+    ]  # fmt: skip
