@@ -13,6 +13,9 @@ SITE_EVENTS: dict[str, str] = {
     "order.completed": "orderId, cartId, total, currency, items[{productId, quantity, price}]",
     "order.shipped": "orderId, trackingNumber, carrier",
     "order.refunded": "orderId, amount, currency, reason",
+    "page.viewed": "url, title (a visit: counts in website_visits through its sessionId)",
+    "subscription.started": "subscriptionId, amount, interval (month|year), currency",
+    "subscription.cancelled": "subscriptionId",
 }
 BACK_OFFICE_EVENTS: dict[str, str] = {
     "segment.entered": "segmentId, segmentName, customerId",
@@ -20,5 +23,13 @@ BACK_OFFICE_EVENTS: dict[str, str] = {
     "email.sent": "deliveryId, template",
     "email.opened": "deliveryId",
     "email.clicked": "deliveryId, url",
+    "discount.issued": "code, kind, value, currency, expiresAt, pool, source",
+    "sms.sent": "smsId, segments",
+    "sms.clicked": "smsId, url",
+    "push.sent": "pushId, devices",
+    "push.shown": "pushId",
+    "push.clicked": "pushId, url",
+    "social.posted": "postId, platform, account, permalink",
+    "social.engagement": "postId, platform, account, likes, comments, shares, reach",
 }
 CATALOGUE = {**SITE_EVENTS, **BACK_OFFICE_EVENTS}
