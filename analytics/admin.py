@@ -3,7 +3,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
 from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models import QuerySet
@@ -12,10 +13,13 @@ from django.utils.functional import cached_property
 from django.utils.html import format_html
 
 from analytics.catalogue import CATALOGUE
-from analytics.models import Event
+from analytics.models import AnalyticsReport, Event, ReportRun
+from analytics.reports import report_errors
 from analytics.selectors import orders_by_day
 from benchbarrier.charts import bar_chart
 from benchbarrier.dashboard import Figure, Panel, list_link, panel, place
+from benchbarrier.services.audit import Actor
+from jobs.services import enqueue
 
 # Below this many rows (by the statistics) the exact count is cheap enough.
 ESTIMATE_ABOVE = 1_000_000
@@ -85,7 +89,7 @@ class EventAdmin(admin.ModelAdmin):
         return format_html("<pre>{}</pre>", json.dumps(event.properties, indent=2, sort_keys=True))
 
 
-place("Analytics", Event)
+place("Analytics", Event, AnalyticsReport)
 
 
 @panel("Sales", order=10)
@@ -108,3 +112,62 @@ def sales(request: HttpRequest) -> Panel:
         note="From order.completed events (totals as the site sent them); a bar per day.",
         link=link,
     )
+
+
+class RunInline(admin.TabularInline):
+    model = ReportRun
+    fields = ["period_start", "period_end", "status", "summary", "created_at"]
+    readonly_fields = fields
+    extra = 0
+    max_num = 0
+    can_delete = False
+    verbose_name_plural = "runs (newest first)"
+
+    @admin.display(description="figures")
+    def summary(self, run: ReportRun) -> str:
+        return "; ".join(
+            f"{m['name']} {m['value']}" + (f" ({m['change']})" if m.get("change") else "")
+            for m in run.figures.get("metrics", [])
+        )
+
+
+class ReportForm(forms.ModelForm):
+    class Meta:
+        model = AnalyticsReport
+        fields = ["name", "report_type", "schedule", "recipients", "config", "timezone",
+                  "send_hour"]  # fmt: skip
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        candidate = AnalyticsReport(**{k: data.get(k) for k in self.Meta.fields})
+        for field, message in report_errors(candidate):
+            name = {"reportType": "report_type", "sendHour": "send_hour"}.get(field, field)
+            target = name.split(".")[0].split("[")[0]
+            self.add_error(target if target in self.fields else None, f"{field}: {message}")
+        return data
+
+
+@admin.register(AnalyticsReport)
+class AnalyticsReportAdmin(admin.ModelAdmin):
+    form = ReportForm
+    list_display = ["name", "report_type", "schedule", "metric_list", "recipient_list",
+                    "last_generated_at"]  # fmt: skip
+    list_filter = ["report_type", "schedule"]
+    inlines = [RunInline]
+    actions = ["generate_now"]
+
+    @admin.display(description="metrics")
+    def metric_list(self, report: AnalyticsReport) -> str:
+        return ", ".join(report.config.get("metrics", []))
+
+    @admin.display(description="recipients")
+    def recipient_list(self, report: AnalyticsReport) -> str:
+        return ", ".join(report.recipients)
+
+    @admin.action(description="Generate now (for the last full period)")
+    def generate_now(self, request: HttpRequest, queryset: QuerySet[AnalyticsReport]) -> None:
+        for report in queryset:
+            enqueue(job_type="report.generate", payload={"reportId": report.pk},
+                    actor=Actor.from_request(request), request=request)  # fmt: skip
+        self.message_user(request, f"{queryset.count()} report(s) queued: their runs appear "
+                          "on each report in a moment.", messages.SUCCESS)  # fmt: skip

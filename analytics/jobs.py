@@ -7,7 +7,7 @@ from typing import Any
 
 from analytics.bus import DELIVER, deliver_jobs
 from jobs.models import Job
-from jobs.registry import job_handler
+from jobs.registry import PermanentJobError, job_handler
 
 
 @job_handler(
@@ -28,3 +28,39 @@ from jobs.registry import job_handler
 def deliver_events(jobs: list[Job]) -> dict[Any, Exception]:
     """Hand stored events to every event consumer (each takes a batch once)."""
     return deliver_jobs(jobs)
+
+
+@job_handler(
+    "report.generate",
+    max_attempts=3,
+    retry_delay=timedelta(minutes=5),
+    timeout=timedelta(minutes=10),
+    schema={
+        "type": "object",
+        "properties": {
+            "reportId": {"type": "integer"},
+            "start": {"type": "string", "format": "date"},
+            "end": {"type": "string", "format": "date"},
+        },
+        "required": ["reportId"],
+        "additionalProperties": False,
+    },
+)
+def generate_report(job: Job) -> dict[str, Any]:
+    """The seed's `report.generate`: a report for its last full period (or `start` to
+    `end`, both days included), stored as a run."""
+    from analytics import query, reports
+    from analytics.models import AnalyticsReport
+
+    report = AnalyticsReport.objects.filter(pk=job.payload["reportId"]).first()
+    if report is None:
+        raise PermanentJobError(f"report {job.payload['reportId']} no longer exists")
+    if "start" in job.payload:
+        try:
+            period = query.parse_period(None, job.payload["start"], job.payload.get("end"))
+        except query.QueryError as exc:
+            raise PermanentJobError(f"{exc.field}: {exc}") from None
+    else:
+        period = reports.last_period(report)
+    run = reports.generate(report, period)
+    return {"runId": run.pk, "periodStart": period.start.isoformat()}

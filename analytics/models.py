@@ -33,3 +33,64 @@ class Event(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event_name} ({self.user_id or self.session_id or 'anonymous'})"
+
+
+class ReportType(models.TextChoices):
+    SALES = "sales", "Sales"
+    TRAFFIC = "traffic", "Traffic"
+    CONVERSION = "conversion", "Conversion"
+    ENGAGEMENT = "engagement", "Engagement"
+
+
+class ReportSchedule(models.TextChoices):
+    DAILY = "daily", "Daily (yesterday)"
+    WEEKLY = "weekly", "Weekly (last Monday to Sunday)"
+    MONTHLY = "monthly", "Monthly (last month)"
+
+
+class AnalyticsReport(models.Model):
+    """The seed's `analytics_reports`: a set of metrics by dimensions, on a schedule, for
+    its recipients; plus the time zone and hour it is sent at."""
+
+    name = models.CharField(max_length=255)
+    report_type = models.CharField(max_length=20, choices=ReportType.choices)
+    schedule = models.CharField(max_length=10, choices=ReportSchedule.choices)
+    recipients = models.JSONField(default=list, help_text="Email addresses.")
+    config = models.JSONField(
+        default=dict, help_text='{"metrics": [...], "dimensions": [...], "filters": [...]}'
+    )
+    timezone = models.CharField(max_length=64, default="UTC")
+    send_hour = models.PositiveSmallIntegerField(default=7, help_text="0-23, local time.")
+    last_generated_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        db_table = "analytics_reports"
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ReportRun(models.Model):
+    """One generation of a report for one period: its figures, kept to be re-read."""
+
+    report = models.ForeignKey(AnalyticsReport, on_delete=models.CASCADE, related_name="runs")
+    period_start = models.DateTimeField()
+    period_end = models.DateTimeField()
+    status = models.CharField(max_length=10, default="done")  # done, failed
+    figures = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        db_table = "analytics_report_runs"
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["report", "period_start", "period_end"], name="report_runs_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.report} {self.period_start:%Y-%m-%d}"

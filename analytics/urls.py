@@ -3,7 +3,12 @@ from __future__ import annotations
 from django.urls import re_path
 
 from analytics.metrics_views import MetricListView, QueryView
+from analytics.report_views import ReportViewSet
 from analytics.views import EventBatchView, EventView
+from benchbarrier.api.urls import Router
+
+router = Router()
+router.register("reports", ReportViewSet, basename="report")
 
 urlpatterns = [
     re_path(r"^events/?$", EventView.as_view(), name="analytics-events"),
@@ -11,3 +16,4 @@ urlpatterns = [
     re_path(r"^metrics/?$", MetricListView.as_view(), name="analytics-metrics"),
     re_path(r"^query/?$", QueryView.as_view(), name="analytics-query"),
 ]
+urlpatterns += router.urls

@@ -458,6 +458,8 @@ JSON_CAMEL_CASE = {
         "ignore_fields": (
             "payload",
             "result",
+            "rows",  # /api/analytics/query: keyed by metric names, as asked
+            "figures",  # a report run's, keyed by metric names
             "changes",
             "properties",
             "traits",
