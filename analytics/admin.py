@@ -14,7 +14,7 @@ from django.utils.html import format_html
 
 from analytics.catalogue import CATALOGUE
 from analytics.models import AnalyticsReport, Event, ReportRun
-from analytics.reports import report_errors
+from analytics.reports import report_errors, save_report
 from analytics.selectors import orders_by_day
 from benchbarrier.charts import bar_chart
 from benchbarrier.dashboard import Figure, Panel, list_link, panel, place
@@ -155,6 +155,11 @@ class AnalyticsReportAdmin(admin.ModelAdmin):
     list_filter = ["report_type", "schedule"]
     inlines = [RunInline]
     actions = ["generate_now"]
+
+    def save_model(
+        self, request: HttpRequest, obj: AnalyticsReport, form: Any, change: bool
+    ) -> None:
+        save_report(obj)  # (checked by the form) and its schedule kept in step
 
     @admin.display(description="metrics")
     def metric_list(self, report: AnalyticsReport) -> str:

@@ -10,11 +10,27 @@ class AnalyticsConfig(AppConfig):
     verbose_name = "Analytics"
 
     def ready(self) -> None:
-        from django.db.models.signals import post_migrate
+        from django.db.models.signals import post_delete, post_migrate, post_save
 
         from analytics import metrics  # noqa: F401  (registers the seed's metrics)
+        from analytics.models import AnalyticsReport
 
         post_migrate.connect(_install_reports, sender=self)
+        # a report's schedule follows it, however it is saved or deleted
+        post_save.connect(_schedule, sender=AnalyticsReport, dispatch_uid="report.schedule")
+        post_delete.connect(_unschedule, sender=AnalyticsReport, dispatch_uid="report.unschedule")
+
+
+def _schedule(instance: object, **kwargs: object) -> None:
+    from analytics.report_schedules import sync_report_schedule
+
+    sync_report_schedule(instance)
+
+
+def _unschedule(instance: object, **kwargs: object) -> None:
+    from analytics.report_schedules import remove_report_schedule
+
+    remove_report_schedule(instance.pk)
 
 
 def _install_reports(**kwargs: object) -> None:

@@ -3,7 +3,7 @@ generated for its last full period (yesterday, last week, last month in its time
 by the `report.generate` job into a stored run: every metric with the previous period's
 value and the change, broken down by the report's time dimension. Dimensions the metric
 registry cannot split by yet are named in the run, never answered with a wrong number.
-(Emailing runs with charts and CSV, and their schedules, come next: issue 16.)"""
+(Emailing runs with charts and CSV comes next: issue 16.)"""
 
 from __future__ import annotations
 
@@ -110,6 +110,7 @@ def report_errors(report: AnalyticsReport) -> list[tuple[str, str]]:
 
 
 def save_report(report: AnalyticsReport) -> AnalyticsReport:
+    """Save (every problem named); its schedule follows (analytics.apps)."""
     errors = report_errors(report)
     if errors:
         raise ReportError(errors)

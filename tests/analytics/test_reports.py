@@ -100,3 +100,33 @@ def test_the_admin_lists_reports_and_generates_one_now(staff_client, shop):  # n
     assert run.period_end.date() == clock.now().date()
     page = staff_client.get(reverse("admin:analytics_analyticsreport_change", args=[report.pk]))
     assert "revenue 0.00" in page.content.decode()
+
+
+def test_each_report_has_its_schedule_in_its_time_zone_and_a_period_runs_once():
+    import json
+
+    from django_celery_beat.models import PeriodicTask
+
+    from analytics.report_schedules import TASK, generate_report
+    from analytics.reports import save_report
+    from jobs.models import Job
+
+    weekly = AnalyticsReport.objects.get(name="Weekly Marketing Performance")
+    task = PeriodicTask.objects.get(task=TASK, kwargs=json.dumps({"report_id": weekly.pk}))
+    cron = task.crontab
+    assert (cron.minute, cron.hour, cron.day_of_week, cron.day_of_month) == ("0", "7", "1", "*")
+    weekly.timezone, weekly.send_hour, weekly.schedule = "Europe/Berlin", 9, "monthly"
+    save_report(weekly)
+    task.refresh_from_db()
+    assert (task.crontab.hour, task.crontab.day_of_month, str(task.crontab.timezone)) == (
+        "9",
+        "1",
+        "Europe/Berlin",
+    )
+    generate_report(weekly.pk)
+    generate_report(weekly.pk)  # beat back after a while: the same period, once
+    assert Job.objects.filter(job_type="report.generate").count() == 1
+    run_due_jobs()
+    assert ReportRun.objects.filter(report=weekly).count() == 1
+    weekly.delete()
+    assert not PeriodicTask.objects.filter(task=TASK, kwargs=json.dumps({"report_id": weekly.pk}))
