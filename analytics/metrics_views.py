@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+from typing import Any
 
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
@@ -14,7 +15,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from analytics import query
+from analytics import advanced, query
+from benchbarrier.durations import parse_duration
 from benchbarrier.metrics_registry import all_metrics
 from benchbarrier.models import Scope
 
@@ -83,3 +85,70 @@ def _csv(answer: query.Answer) -> HttpResponse:
     response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="metrics.csv"'
     return response
+
+
+def _period(params: Any) -> Any:
+    try:
+        return query.parse_period(params.get("period"), params.get("start"), params.get("end"))
+    except query.QueryError as exc:
+        raise ValidationError({exc.field: [str(exc)]}) from None
+
+
+class FunnelView(APIView):
+    required_scope = Scope.ANALYTICS
+
+    @extend_schema(
+        parameters=[
+            _text("steps", "event names in order (default product.viewed, cart.updated, "
+                           "checkout.started, order.completed)"),
+            _text("window", 'how long after the first step the others count, e.g. "7d"'),
+            _text("period", "when the first step happened (as for /query)"),
+            _text("start", "first day"),
+            _text("end", "last day, included"),
+        ],
+        responses={200: None},
+    )  # fmt: skip
+    def get(self, request: Request) -> Response:
+        """The conversion funnel: customers at each step, in order, within the window."""
+        params = request.query_params
+        steps = [s.strip() for s in params.get("steps", "").split(",") if s.strip()]
+        steps = steps or advanced.DEFAULT_STEPS
+        if not 2 <= len(steps) <= 8:
+            raise ValidationError({"steps": ["2 to 8 event names, comma-separated"]})
+        try:
+            window = parse_duration(params.get("window", "7d"))
+        except ValueError as exc:
+            raise ValidationError({"window": [str(exc)]}) from None
+        found = advanced.funnel(steps, _period(params), window)
+        return Response({"steps": [
+            {"event": s.event, "customers": s.customers,
+             "fromPrevious": _num(s.from_previous), "fromFirst": _num(s.from_first)}
+            for s in found
+        ]})  # fmt: skip
+
+
+class CohortView(APIView):
+    required_scope = Scope.ANALYTICS
+
+    @extend_schema(
+        parameters=[
+            _text("period", "the months whose first orders make the cohorts"),
+            _text("start", "first day"),
+            _text("end", "last day, included"),
+            _text("months", "months followed (1-24, default 12)"),
+        ],
+        responses={200: None},
+    )
+    def get(self, request: Request) -> Response:
+        """Monthly cohorts: first-order month, and the share ordering N months later."""
+        months = request.query_params.get("months", "12")
+        if not months.isdigit() or not 1 <= int(months) <= 24:
+            raise ValidationError({"months": ["a whole number from 1 to 24"]})
+        found = advanced.cohorts(_period(request.query_params), int(months))
+        return Response({"cohorts": [
+            {**c, "retention": [_num(r) for r in c["retention"]]} for c in found
+        ]})  # fmt: skip
+
+
+def _num(value: Any) -> str | None:
+    return None if value is None else str(value)
