@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from typing import Any
 
 from django import forms
@@ -9,15 +10,21 @@ from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.template.response import TemplateResponse
+from django.urls import path
+from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.html import format_html
 
+from analytics import advanced, query
 from analytics.catalogue import CATALOGUE
 from analytics.models import AnalyticsReport, Event, ReportRun
 from analytics.reports import report_errors, save_report
 from analytics.selectors import orders_by_day
+from benchbarrier import clock
 from benchbarrier.charts import bar_chart
 from benchbarrier.dashboard import Figure, Panel, list_link, panel, place
+from benchbarrier.durations import parse_duration
 from benchbarrier.services.audit import Actor
 from jobs.services import enqueue
 
@@ -147,9 +154,20 @@ class ReportForm(forms.ModelForm):
         return data
 
 
+class AnalysisForm(forms.Form):
+    steps = forms.CharField(
+        required=False, initial=",".join(advanced.DEFAULT_STEPS),
+        help_text="Funnel: event names in order, comma-separated.",
+    )  # fmt: skip
+    window = forms.CharField(required=False, initial="7d", help_text='e.g. "7d", "24h".')
+    start = forms.DateField(required=False, help_text="First day (default: 90 days ago).")
+    end = forms.DateField(required=False, help_text="Last day, included (default: today).")
+
+
 @admin.register(AnalyticsReport)
 class AnalyticsReportAdmin(admin.ModelAdmin):
     form = ReportForm
+    change_list_template = "admin/analytics/analyticsreport/change_list.html"
     list_display = ["name", "report_type", "schedule", "metric_list", "recipient_list",
                     "last_generated_at"]  # fmt: skip
     list_filter = ["report_type", "schedule"]
@@ -168,6 +186,36 @@ class AnalyticsReportAdmin(admin.ModelAdmin):
     @admin.display(description="recipients")
     def recipient_list(self, report: AnalyticsReport) -> str:
         return ", ".join(report.recipients)
+
+    def get_urls(self) -> list:
+        view = self.admin_site.admin_view(self.analysis_view)
+        return [path("analysis/", view, name="analytics_analysis"), *super().get_urls()]
+
+    def analysis_view(self, request: HttpRequest) -> TemplateResponse:
+        """The funnel and the cohorts, for marketers: a chart and a table each."""
+        form = AnalysisForm(request.GET or None)
+        context = {**self.admin_site.each_context(request), "opts": self.model._meta,
+                   "title": "Funnel and cohorts", "form": form}  # fmt: skip
+        if form.is_valid():
+            data = form.cleaned_data
+            today = timezone.localdate(clock.now())
+            start = data.get("start") or today - timedelta(days=89)
+            period = query.parse_period(None, str(start), str(data.get("end") or today))
+            steps = [s.strip() for s in (data.get("steps") or "").split(",") if s.strip()]
+            try:
+                window = parse_duration(data.get("window") or "7d")
+            except ValueError as exc:
+                form.add_error("window", str(exc))
+                return TemplateResponse(request, "admin/analytics/analysis.html", context)
+            found = advanced.funnel(steps or advanced.DEFAULT_STEPS, period, window)
+            context |= {
+                "funnel": found,
+                "funnel_chart": bar_chart([(s.event, s.customers) for s in found],
+                                          title="Customers at each step", width=480,
+                                          height=140, labelled=True),
+                "cohorts": advanced.cohorts(period, 6),
+            }  # fmt: skip
+        return TemplateResponse(request, "admin/analytics/analysis.html", context)
 
     @admin.action(description="Generate now (for the last full period)")
     def generate_now(self, request: HttpRequest, queryset: QuerySet[AnalyticsReport]) -> None:

@@ -66,3 +66,21 @@ def test_monthly_cohorts_follow_each_first_order_month(shop, key_client):  # noq
 def test_bad_parameters_are_400s_naming_them(key_client, path, params, field):
     answer = key_client("analytics").get(path, params)
     assert answer.status_code == 400 and answer.json()["errors"][0]["field"] == field
+
+
+def test_the_admin_shows_the_funnel_and_the_cohorts(shop, staff_client):  # noqa: F811
+    from django.urls import reverse
+
+    page = staff_client.get(reverse("admin:analytics_analysis"), {
+        "steps": "product.viewed,order.completed", "window": "7d",
+        "start": "2026-09-01", "end": "2026-10-31"})  # fmt: skip
+    text = page.content.decode()
+    assert page.status_code == 200
+    # u2 viewed on Oct 5 and ordered the same day: 1 customer at each step
+    assert "<tr><td>order.completed</td><td>1</td><td>100%</td><td>100%</td></tr>" in text
+    assert "<tr><td>2026-09</td><td>2</td><td>100%</td><td>50%</td>" in text
+    assert text.count("<svg") >= 1
+    bad = staff_client.get(reverse("admin:analytics_analysis"), {"window": "soon"})
+    assert "errorlist" in bad.content.decode()
+    listing = staff_client.get(reverse("admin:analytics_analyticsreport_changelist"))
+    assert reverse("admin:analytics_analysis") in listing.content.decode()
