@@ -64,3 +64,30 @@ def generate_report(job: Job) -> dict[str, Any]:
         period = reports.last_period(report)
     run = reports.generate(report, period)
     return {"runId": run.pk, "periodStart": period.start.isoformat()}
+
+
+@job_handler(
+    "data.export",
+    max_attempts=2,
+    timeout=timedelta(minutes=30),
+    schema={
+        "type": "object",
+        "properties": {
+            "kind": {"enum": ["events"]},
+            "start": {"type": "string", "format": "date"},
+            "end": {"type": "string", "format": "date"},
+        },
+        "required": ["kind", "start", "end"],
+        "additionalProperties": False,
+    },
+)
+def export_data(job: Job) -> dict[str, Any]:
+    """The seed's `data.export`: events of `start`..`end` (days included) as CSV in a zip,
+    with a download link that expires."""
+    from analytics import exports, query
+
+    try:
+        period = query.parse_period(None, job.payload["start"], job.payload["end"])
+    except query.QueryError as exc:
+        raise PermanentJobError(f"{exc.field}: {exc}") from None
+    return exports.export_events(job, period)

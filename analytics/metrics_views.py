@@ -7,18 +7,23 @@ import csv
 import io
 from typing import Any
 
-from django.http import HttpResponse
+from django.core.files.storage import default_storage
+from django.http import FileResponse, HttpRequest, HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from analytics import advanced, query
+from analytics import advanced, exports, query
+from benchbarrier.api import serializers as base
 from benchbarrier.durations import parse_duration
 from benchbarrier.metrics_registry import all_metrics
 from benchbarrier.models import Scope
+from benchbarrier.services.audit import Actor
+from jobs.services import enqueue
 
 
 class MetricListView(APIView):
@@ -152,3 +157,45 @@ class CohortView(APIView):
 
 def _num(value: Any) -> str | None:
     return None if value is None else str(value)
+
+
+class ExportRequestSerializer(base.Serializer):
+    kind = serializers.ChoiceField(choices=["events"], default="events")
+    start = serializers.DateField()
+    end = serializers.DateField()
+
+
+class ExportView(APIView):
+    required_scope = Scope.ANALYTICS
+
+    @extend_schema(request=ExportRequestSerializer, responses={202: None})
+    def post(self, request: Request) -> Response:
+        """Export events of `start`..`end` as CSV in a zip: a `data.export` job, whose
+        result (GET /api/automation/jobs/{jobId}) holds the download link."""
+        params = ExportRequestSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        data = params.validated_data
+        if data["end"] < data["start"]:
+            raise ValidationError({"end": ["on or after start"]})
+        job, _ = enqueue(
+            job_type="data.export",
+            payload={"kind": data["kind"], "start": data["start"].isoformat(),
+                     "end": data["end"].isoformat()},
+            actor=Actor.from_request(request), request=request,
+        )  # fmt: skip
+        return Response({"jobId": job.pk}, status=status.HTTP_202_ACCEPTED)
+
+
+def download(request: HttpRequest, token: str) -> HttpResponse:
+    """An export's file, while its signed link holds."""
+    try:
+        name = exports.file_for(token)
+    except exports.BadSignature:
+        return HttpResponse("This link is not valid.", status=404, content_type="text/plain")
+    except exports.LinkExpired:
+        return HttpResponse("This link has expired: export again.", status=410,
+                            content_type="text/plain")  # fmt: skip
+    if not default_storage.exists(name):
+        return HttpResponse("This export is gone.", status=404, content_type="text/plain")
+    return FileResponse(default_storage.open(name, "rb"), as_attachment=True,
+                        filename=name.rsplit("/", 1)[-1])  # fmt: skip

@@ -237,6 +237,8 @@ CELERY_BEAT_SCHEDULE["marketing.refresh_segments"] = {
 # ("EUR=1.08,GBP=1.27": units of the reporting currency per unit), or left out and named.
 REPORTING_CURRENCY = env_str("REPORTING_CURRENCY", "USD").upper()
 CURRENCY_RATES = env_list("CURRENCY_RATES", [])
+# How long a data export's download link works.
+DATA_EXPORT_LINK_HOURS = env_int("DATA_EXPORT_LINK_HOURS", 24)
 
 # --- Campaigns -----------------------------------------------------------------------------
 # Email messages a second a broadcast sends when it sets no throttle of its own (a token

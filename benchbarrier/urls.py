@@ -7,6 +7,7 @@ from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from analytics.metrics_views import download as analytics_download
 from benchbarrier.api import errors
 from marketing.email.webhooks import anymail_urlpatterns
 
@@ -24,6 +25,7 @@ urlpatterns = [
     re_path(r"^api/", errors.json_not_found),
     path("email/", include("marketing.email.urls")),
     path("", include("marketing.sms.urls")),
+    path("exports/<str:token>", analytics_download, name="data-export-download"),
     path("anymail/", include((anymail_urlpatterns(), "anymail"))),
 ]
 
