@@ -98,10 +98,9 @@ def discount_of(run: StepRun) -> Any:
 def _customer_values(customer: Customer | None) -> dict[str, Any]:
     if customer is None:
         return {}
-    name = customer.name.strip()
     return {
-        "name": name,
-        "first_name": name.split()[0] if name else "",
+        "name": customer.name.strip(),
+        "first_name": customer.first_name,
         "email": customer.email,
         "external_id": customer.external_id,
         "traits": customer.traits,

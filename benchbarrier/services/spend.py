@@ -164,12 +164,22 @@ def next_month(now: datetime) -> date:
 def check_budget(service: str) -> list[Budget]:
     """Raise BudgetExceeded if the service's or the total hard-stop budget is spent;
     returns both budgets with their `spent` so far."""
-    now = clock.now()
-    budgets = _budgets_with_spend(service, now)
+    budgets = budgets_for(service)
+    refuse_if_spent(budgets)
+    return budgets
+
+
+def budgets_for(service: str) -> list[Budget]:
+    """The service's budget and the total one, each with `spent` this month."""
+    return _budgets_with_spend(service, clock.now())
+
+
+def refuse_if_spent(budgets: list[Budget]) -> None:
+    """Raise BudgetExceeded if one of these hard-stop budgets (as `check_budget` gave
+    them, `spent` kept up to date by a caller spending several times) is spent."""
     for budget in budgets:
         if budget.mode == BudgetMode.HARD_STOP and budget.spent >= budget.monthly_limit:
-            raise BudgetExceeded(budget, budget.spent, next_month(now))
-    return budgets
+            raise BudgetExceeded(budget, budget.spent, next_month(clock.now()))
 
 
 def watch_spend(

@@ -139,10 +139,9 @@ def _render(engine: Engine, source: str, context: dict[str, Any], slug: str) -> 
 
 
 def _customer(customer: Customer | None, to_email: str) -> dict[str, str]:
-    name = customer.name if customer else ""
     return {
-        "name": name,
-        "first_name": name.split()[0] if name.strip() else "",
+        "name": customer.name if customer else "",
+        "first_name": customer.first_name if customer else "",
         "email": to_email,
     }
 

@@ -4,6 +4,8 @@ unknown" instead); a subscription the push service answers 404 or 410 for is rem
 
 from __future__ import annotations
 
+from collections import defaultdict
+
 from django.db import transaction
 
 from analytics.services import store_events
@@ -17,18 +19,24 @@ UNKNOWN = "outcome unknown: the worker stopped while sending; not sent again"
 
 def deliver_push(ids: list[int]) -> dict[int, Exception]:
     failures: dict[int, Exception] = {}
-    for message in PushMessage.objects.filter(pk__in=ids).select_related("customer"):
+    messages = list(
+        PushMessage.objects.filter(pk__in=ids).select_related("customer").order_by("pk")
+    )
+    devices: dict[int, list[PushSubscription]] = defaultdict(list)
+    customers = {m.customer_id for m in messages if m.customer_id is not None}
+    for subscription in PushSubscription.objects.filter(customer_id__in=customers):
+        devices[subscription.customer_id].append(subscription)
+    for message in messages:
         if message.status == PushStatus.SENDING:
             _finish(message, PushStatus.FAILED, UNKNOWN)
         elif message.status == PushStatus.QUEUED:
-            error = _send(message)
+            error = _send(message, devices[message.customer_id])
             if error is not None:
                 failures[message.pk] = error
     return failures
 
 
-def _send(message: PushMessage) -> Exception | None:
-    subscriptions = list(PushSubscription.objects.filter(customer_id=message.customer_id))
+def _send(message: PushMessage, subscriptions: list[PushSubscription]) -> Exception | None:
     if message.customer_id is None or not subscriptions:
         _finish(message, PushStatus.SKIPPED, "no push subscription")
         return None
@@ -39,7 +47,7 @@ def _send(message: PushMessage) -> Exception | None:
     payload = {"title": message.title, "body": message.body, "url": tracked_url(message),
                "shown": shown_url(message), "tag": f"push-{message.pk}"}  # fmt: skip
     devices = {"sent": 0, "expired": 0, "failed": 0}
-    for subscription in subscriptions:
+    for subscription in list(subscriptions):  # (an expired one leaves the batch's list)
         target = Target(subscription.endpoint, subscription.p256dh, subscription.auth)
         try:
             status = backend().send(target, payload)
@@ -51,6 +59,7 @@ def _send(message: PushMessage) -> Exception | None:
             continue
         if status in EXPIRED:
             subscription.delete()
+            subscriptions.remove(subscription)
             devices["expired"] += 1
         elif 200 <= status < 300:
             PushSubscription.objects.filter(pk=subscription.pk).update(last_sent_at=clock.now())

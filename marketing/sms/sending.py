@@ -17,7 +17,12 @@ from django.db import transaction
 
 from analytics.services import store_events
 from benchbarrier import clock
-from benchbarrier.services.spend import BudgetExceeded, check_budget, record_spend
+from benchbarrier.services.spend import (
+    BudgetExceeded,
+    budgets_for,
+    record_spend,
+    refuse_if_spent,
+)
 from jobs.services import enqueue
 from marketing.email.sending import quiet_hours_end
 from marketing.sms.backends import SendError, backend
@@ -63,6 +68,7 @@ def deliver_sms(ids: list[int]) -> dict[int, Exception]:
     numbers = {m.to_number for m in messages}
     opted_out = set(SmsOptOut.objects.filter(number__in=numbers).values_list("number", flat=True))
     failures: dict[int, Exception] = {}
+    budgets = None  # read once per batch, kept up to date as the batch spends
     for message in messages:
         if message.status not in (SmsStatus.QUEUED, SmsStatus.DEFERRED):
             continue
@@ -71,7 +77,9 @@ def deliver_sms(ids: list[int]) -> dict[int, Exception]:
             _hold_back(message, skip)
             continue
         try:
-            budgets = check_budget("sms")
+            if budgets is None:
+                budgets = budgets_for("sms")
+            refuse_if_spent(budgets)
         except BudgetExceeded as exc:
             _finish(message, SmsStatus.FAILED, str(exc)[:300])
             continue
@@ -107,6 +115,8 @@ def _send(message: SmsMessage, budgets: list) -> Exception | None:
             budgets=budgets,
         )  # fmt: skip
         store_events([sms_event(message, "sms.sent", {"segments": message.segments})])
+    for budget in budgets:
+        budget.spent += cost
     return None
 
 

@@ -102,14 +102,10 @@ def record_sms(
     existing = SmsMessage.objects.filter(idempotency_key=idempotency_key).first()
     if existing is not None:
         return existing
-    context = {**variables, "customer": {**_customer(customer)}}
+    person = {"name": customer.name.strip(), "first_name": customer.first_name,
+              "phone": customer.phone, "email": customer.email or ""}  # fmt: skip
+    context = {**variables, "customer": person}
     return _record(render_text(text, context), customer, None, source, idempotency_key, None)
-
-
-def _customer(customer: Customer) -> dict[str, str]:
-    name = customer.name.strip()
-    return {"name": name, "first_name": name.split()[0] if name else "",
-            "phone": customer.phone, "email": customer.email or ""}  # fmt: skip
 
 
 def _record(

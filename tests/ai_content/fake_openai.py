@@ -6,8 +6,9 @@ from __future__ import annotations
 import json
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+from tests.local_server import JsonHandler, LocalServer
 
 
 class FakeOpenAI:
@@ -22,10 +23,7 @@ class FakeOpenAI:
         self._lock = threading.Lock()
         fake = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: Any) -> None:
-                pass
-
+        class Handler(JsonHandler):
             def do_POST(self) -> None:
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 with fake._lock:
@@ -50,14 +48,14 @@ class FakeOpenAI:
                           "400": (400, "Invalid model: nope")}  # fmt: skip
                 if mode in errors:
                     code, message = errors[mode]
-                    self._send(code, {"error": {"message": message, "type": "error"}},
+                    self.send_json(code, {"error": {"message": message, "type": "error"}},
                                {"retry-after": "7"} if code == 429 else {})  # fmt: skip
                     return
                 if self.path.endswith("/images/generations"):
-                    self._send(200, {"created": 1, "data": [{"b64_json": fake.image_b64()}]})
+                    self.send_json(200, {"created": 1, "data": [{"b64_json": fake.image_b64()}]})
                     return
                 n = body.get("n", 1)
-                self._send(200, {
+                self.send_json(200, {
                     "id": "chatcmpl-1", "object": "chat.completion", "created": 1,
                     "model": body["model"],
                     "choices": [
@@ -75,20 +73,8 @@ class FakeOpenAI:
                     },
                 })  # fmt: skip
 
-            def _send(self, code: int, body: dict, headers: dict[str, str] | None = None) -> None:
-                data = json.dumps(body).encode()
-                self.send_response(code)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                for name, value in (headers or {}).items():
-                    self.send_header(name, value)
-                self.end_headers()
-                self.wfile.write(data)
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/v1"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self._server = LocalServer(Handler)
+        self.url = f"{self._server.url}/v1"
 
     @staticmethod
     def image_b64(size: tuple[int, int] = (1024, 1024)) -> str:
@@ -104,5 +90,4 @@ class FakeOpenAI:
         return base64.b64encode(buffer.getvalue()).decode()
 
     def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self._server.close()

@@ -5,11 +5,11 @@ Retry-After, and keeps every request (workers in other processes reach it over H
 
 from __future__ import annotations
 
-import json
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from tests.local_server import JsonHandler, LocalServer
 
 TOKEN = "page-token-123"
 
@@ -23,10 +23,7 @@ class FakeGraph:
         self._lock = threading.Lock()
         fake = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: Any) -> None:
-                pass
-
+        class Handler(JsonHandler):
             def do_GET(self) -> None:
                 parts = urlsplit(self.path)
                 self._answer(
@@ -42,60 +39,49 @@ class FakeGraph:
                     fake.requests.append({"method": method, "path": path, "params": params})
                     posts = sum(1 for r in fake.requests if r["method"] == "POST")
                 if params.get("access_token") != TOKEN:
-                    self._send(400, {"error": {"message": "Invalid OAuth access token.",
+                    self.send_json(400, {"error": {"message": "Invalid OAuth access token.",
                                                "type": "OAuthException", "code": 190}})  # fmt: skip
                     return
                 if method == "POST" and posts <= fake.throttle_first:
-                    self._send(429, {"error": {"message": "(#4) Application request limit reached",
+                    self.send_json(429, {"error": {"message": "(#4) Application request limit reached",
                                                "type": "OAuthException", "code": 4}},
                                {"Retry-After": fake.retry_after})  # fmt: skip
                     return
                 node = path.split("/", 2)[2]  # after /v21.0/
                 if method == "POST" and node.endswith("/feed"):
-                    self._send(200, {"id": f"{node.split('/')[0]}_{posts}"})
+                    self.send_json(200, {"id": f"{node.split('/')[0]}_{posts}"})
                 elif method == "POST" and node.endswith("/photos"):
-                    self._send(200, {"id": str(posts), "post_id": f"{node.split('/')[0]}_{posts}"})
+                    self.send_json(
+                        200, {"id": str(posts), "post_id": f"{node.split('/')[0]}_{posts}"}
+                    )
                 elif method == "POST" and node.endswith("/media"):
-                    self._send(200, {"id": f"container{posts}"})
+                    self.send_json(200, {"id": f"container{posts}"})
                 elif method == "POST" and node.endswith("/media_publish"):
-                    self._send(200, {"id": f"media{posts}"})
+                    self.send_json(200, {"id": f"media{posts}"})
                 elif node.endswith("/insights"):
-                    self._send(200, {"data": [{"name": params.get("metric"), "period": "lifetime",
+                    self.send_json(200, {"data": [{"name": params.get("metric"), "period": "lifetime",
                                                "values": [{"value": fake.counts["reach"]}]}]})  # fmt: skip
                 elif params.get("fields") == "permalink_url":
-                    self._send(
+                    self.send_json(
                         200, {"id": node, "permalink_url": f"https://www.facebook.com/{node}"}
                     )
                 elif params.get("fields") == "permalink":
-                    self._send(
+                    self.send_json(
                         200, {"id": node, "permalink": f"https://www.instagram.com/p/{node}/"}
                     )
                 elif params.get("fields") == "like_count,comments_count":
-                    self._send(200, {"id": node, "like_count": fake.counts["likes"],
+                    self.send_json(200, {"id": node, "like_count": fake.counts["likes"],
                                      "comments_count": fake.counts["comments"]})  # fmt: skip
                 else:
-                    self._send(200, {"id": node, "shares": {"count": fake.counts["shares"]},
+                    self.send_json(200, {"id": node, "shares": {"count": fake.counts["shares"]},
                                      "likes": {"data": [], "summary": {"total_count": fake.counts["likes"]}},
                                      "comments": {"data": [], "summary": {"total_count": fake.counts["comments"]}}})  # fmt: skip
 
-            def _send(self, code: int, body: dict, headers: dict[str, str] | None = None) -> None:
-                data = json.dumps(body).encode()
-                self.send_response(code)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                for name, value in (headers or {}).items():
-                    self.send_header(name, value)
-                self.end_headers()
-                self.wfile.write(data)
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
-        self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self._server = LocalServer(Handler, port)
+        self.url = self._server.url
 
     def posts(self) -> list[dict[str, Any]]:
         return [r for r in self.requests if r["method"] == "POST"]
 
     def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self._server.close()

@@ -6,11 +6,11 @@ for the first `fail_first` requests, or Twilio's 400 (code 21211) for a number i
 from __future__ import annotations
 
 import base64
-import json
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs
+
+from tests.local_server import JsonHandler, LocalServer
 
 
 class FakeTwilio:
@@ -21,10 +21,7 @@ class FakeTwilio:
         self._lock = threading.Lock()
         fake = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: Any) -> None:
-                pass
-
+        class Handler(JsonHandler):
             def do_POST(self) -> None:
                 raw = self.rfile.read(int(self.headers["Content-Length"])).decode()
                 form = {k: v[0] for k, v in parse_qs(raw).items()}
@@ -34,18 +31,18 @@ class FakeTwilio:
                                           "user": user.split(":")[0]})  # fmt: skip
                     n = len(fake.requests)
                 if n <= fake.fail_first:
-                    self._send(429, {"code": 20429, "message": "Too Many Requests",
+                    self.send_json(429, {"code": 20429, "message": "Too Many Requests",
                                      "more_info": "https://www.twilio.com/docs/errors/20429",
                                      "status": 429})  # fmt: skip
                     return
                 if form.get("To") in fake.invalid:
-                    self._send(400, {"code": 21211, "status": 400,
+                    self.send_json(400, {"code": 21211, "status": 400,
                                      "message": f"The 'To' number {form['To']} is not a "
                                                 "valid phone number.",
                                      "more_info": "https://www.twilio.com/docs/errors/21211"})  # fmt: skip
                     return
                 sid = f"SM{n:032d}"
-                self._send(201, {
+                self.send_json(201, {
                     "sid": sid, "status": "accepted" if "MessagingServiceSid" in form
                     else "queued", "to": form.get("To"), "from": form.get("From"),
                     "body": form.get("Body"), "num_segments": "1", "direction": "outbound-api",
@@ -55,23 +52,12 @@ class FakeTwilio:
                     "uri": f"{self.path.removesuffix('.json')}/{sid}.json",
                 })  # fmt: skip
 
-            def _send(self, code: int, body: dict) -> None:
-                data = json.dumps(body).encode()
-                self.send_response(code)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self._server = LocalServer(Handler)
+        self.url = self._server.url
 
     @property
     def sent(self) -> list[dict[str, str]]:
         return [r["form"] for r in self.requests]
 
     def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self._server.close()

@@ -7,8 +7,6 @@ from __future__ import annotations
 import base64
 import json
 import os
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import http_ece
@@ -23,6 +21,7 @@ from marketing.models import Customer, PushMessage, PushSubscription
 from marketing.push import backends
 from marketing.push.services import queue_push
 from tests.conftest import run_due_jobs
+from tests.local_server import JsonHandler, LocalServer
 from workflows.services import save_workflow, start_execution
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("email_at_noon")]
@@ -55,10 +54,7 @@ class FakePushService:
         self.received: list[dict[str, Any]] = []
         fake = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: Any) -> None:
-                pass
-
+        class Handler(JsonHandler):
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 fake.received.append({"path": self.path, "body": body,
@@ -67,14 +63,11 @@ class FakePushService:
                 self.send_header("Content-Length", "0")
                 self.end_headers()
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self._server = LocalServer(Handler)
+        self.url = self._server.url
 
     def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self._server.close()
 
 
 @pytest.fixture
@@ -220,3 +213,17 @@ def test_a_push_campaign_reaches_the_subscribed_and_skips_the_rest(site, push_se
         campaigns.save_campaign(campaign=Campaign(name="x", type="push", segment=segment),
                                 actor=Actor.system("tests"))  # fmt: skip
     assert caught.value.errors == [("subject", "a push notification's title")]
+
+
+def test_two_pushes_in_one_batch_meet_an_expired_subscription_once(site, push_service):
+    ada = Customer.objects.create(external_id="ada", name="Ada")
+    subscribe(site, f"{push_service.url}/live/phone", Browser())
+    subscribe(site, f"{push_service.url}/gone/laptop", Browser())
+    first = queue_push(customer=ada, title="One", idempotency_key="b1")
+    second = queue_push(customer=ada, title="Two", idempotency_key="b2")
+    run_due_jobs()  # both jobs in one claim: the subscriptions are read once
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert first.devices == {"sent": 1, "expired": 1, "failed": 0}
+    assert second.devices == {"sent": 1, "expired": 0, "failed": 0}
+    assert len([r for r in push_service.received if r["path"] == "/gone/laptop"]) == 1
