@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 
 
 class AiContentConfig(AppConfig):
@@ -15,6 +16,13 @@ class AiContentConfig(AppConfig):
 
         register_writer(_write)
         register_image_resolver(_social_image)
+        post_migrate.connect(_install_prompts, sender=self)
+
+
+def _install_prompts(**kwargs: object) -> None:
+    from ai_content.shipped import install_shipped_prompts
+
+    install_shipped_prompts()
 
 
 def _social_image(image_id: int) -> str:

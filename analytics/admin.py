@@ -1,32 +1,21 @@
 from __future__ import annotations
 
 import json
-from datetime import timedelta
 from typing import Any
 
-from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from django.template.response import TemplateResponse
-from django.urls import path
-from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.html import format_html
 
-from analytics import advanced, query
 from analytics.catalogue import CATALOGUE
-from analytics.models import AnalyticsReport, Event, ReportRun
-from analytics.reports import report_errors, save_report
+from analytics.models import AnalyticsReport, Event
 from analytics.selectors import orders_by_day
-from benchbarrier import clock
 from benchbarrier.charts import bar_chart
 from benchbarrier.dashboard import Figure, Panel, list_link, panel, place
-from benchbarrier.durations import parse_duration
-from benchbarrier.services.audit import Actor
-from jobs.services import enqueue
 
 # Below this many rows (by the statistics) the exact count is cheap enough.
 ESTIMATE_ABOVE = 1_000_000
@@ -121,106 +110,4 @@ def sales(request: HttpRequest) -> Panel:
     )
 
 
-class RunInline(admin.TabularInline):
-    model = ReportRun
-    fields = ["period_start", "period_end", "status", "summary", "created_at"]
-    readonly_fields = fields
-    extra = 0
-    max_num = 0
-    can_delete = False
-    verbose_name_plural = "runs (newest first)"
-
-    @admin.display(description="figures")
-    def summary(self, run: ReportRun) -> str:
-        return "; ".join(
-            f"{m['name']} {m['value']}" + (f" ({m['change']})" if m.get("change") else "")
-            for m in run.figures.get("metrics", [])
-        )
-
-
-class ReportForm(forms.ModelForm):
-    class Meta:
-        model = AnalyticsReport
-        fields = ["name", "report_type", "schedule", "recipients", "config", "timezone",
-                  "send_hour"]  # fmt: skip
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean()
-        candidate = AnalyticsReport(**{k: data.get(k) for k in self.Meta.fields})
-        for field, message in report_errors(candidate):
-            name = {"reportType": "report_type", "sendHour": "send_hour"}.get(field, field)
-            target = name.split(".")[0].split("[")[0]
-            self.add_error(target if target in self.fields else None, f"{field}: {message}")
-        return data
-
-
-class AnalysisForm(forms.Form):
-    steps = forms.CharField(
-        required=False, initial=",".join(advanced.DEFAULT_STEPS),
-        help_text="Funnel: event names in order, comma-separated.",
-    )  # fmt: skip
-    window = forms.CharField(required=False, initial="7d", help_text='e.g. "7d", "24h".')
-    start = forms.DateField(required=False, help_text="First day (default: 90 days ago).")
-    end = forms.DateField(required=False, help_text="Last day, included (default: today).")
-
-
-@admin.register(AnalyticsReport)
-class AnalyticsReportAdmin(admin.ModelAdmin):
-    form = ReportForm
-    change_list_template = "admin/analytics/analyticsreport/change_list.html"
-    list_display = ["name", "report_type", "schedule", "metric_list", "recipient_list",
-                    "last_generated_at"]  # fmt: skip
-    list_filter = ["report_type", "schedule"]
-    inlines = [RunInline]
-    actions = ["generate_now"]
-
-    def save_model(
-        self, request: HttpRequest, obj: AnalyticsReport, form: Any, change: bool
-    ) -> None:
-        save_report(obj)  # (checked by the form) and its schedule kept in step
-
-    @admin.display(description="metrics")
-    def metric_list(self, report: AnalyticsReport) -> str:
-        return ", ".join(report.config.get("metrics", []))
-
-    @admin.display(description="recipients")
-    def recipient_list(self, report: AnalyticsReport) -> str:
-        return ", ".join(report.recipients)
-
-    def get_urls(self) -> list:
-        view = self.admin_site.admin_view(self.analysis_view)
-        return [path("analysis/", view, name="analytics_analysis"), *super().get_urls()]
-
-    def analysis_view(self, request: HttpRequest) -> TemplateResponse:
-        """The funnel and the cohorts, for marketers: a chart and a table each."""
-        form = AnalysisForm(request.GET or None)
-        context = {**self.admin_site.each_context(request), "opts": self.model._meta,
-                   "title": "Funnel and cohorts", "form": form}  # fmt: skip
-        if form.is_valid():
-            data = form.cleaned_data
-            today = timezone.localdate(clock.now())
-            start = data.get("start") or today - timedelta(days=89)
-            period = query.parse_period(None, str(start), str(data.get("end") or today))
-            steps = [s.strip() for s in (data.get("steps") or "").split(",") if s.strip()]
-            try:
-                window = parse_duration(data.get("window") or "7d")
-            except ValueError as exc:
-                form.add_error("window", str(exc))
-                return TemplateResponse(request, "admin/analytics/analysis.html", context)
-            found = advanced.funnel(steps or advanced.DEFAULT_STEPS, period, window)
-            context |= {
-                "funnel": found,
-                "funnel_chart": bar_chart([(s.event, s.customers) for s in found],
-                                          title="Customers at each step", width=480,
-                                          height=140, labelled=True),
-                "cohorts": advanced.cohorts(period, 6),
-            }  # fmt: skip
-        return TemplateResponse(request, "admin/analytics/analysis.html", context)
-
-    @admin.action(description="Generate now (for the last full period)")
-    def generate_now(self, request: HttpRequest, queryset: QuerySet[AnalyticsReport]) -> None:
-        for report in queryset:
-            enqueue(job_type="report.generate", payload={"reportId": report.pk},
-                    actor=Actor.from_request(request), request=request)  # fmt: skip
-        self.message_user(request, f"{queryset.count()} report(s) queued: their runs appear "
-                          "on each report in a moment.", messages.SUCCESS)  # fmt: skip
+from analytics import report_admin  # noqa: E402, F401  (reports and their runs)

@@ -41,6 +41,7 @@ def deliver_events(jobs: list[Job]) -> dict[Any, Exception]:
             "reportId": {"type": "integer"},
             "start": {"type": "string", "format": "date"},
             "end": {"type": "string", "format": "date"},
+            "send": {"type": "boolean"},
         },
         "required": ["reportId"],
         "additionalProperties": False,
@@ -48,8 +49,9 @@ def deliver_events(jobs: list[Job]) -> dict[Any, Exception]:
 )
 def generate_report(job: Job) -> dict[str, Any]:
     """The seed's `report.generate`: a report for its last full period (or `start` to
-    `end`, both days included), stored as a run."""
-    from analytics import query, reports
+    `end`, both days included), stored as a run and emailed to its recipients (unless
+    `send` is false; a retried job sends no second copy)."""
+    from analytics import query, report_email, reports
     from analytics.models import AnalyticsReport
 
     report = AnalyticsReport.objects.filter(pk=job.payload["reportId"]).first()
@@ -63,7 +65,10 @@ def generate_report(job: Job) -> dict[str, Any]:
     else:
         period = reports.last_period(report)
     run = reports.generate(report, period)
-    return {"runId": run.pk, "periodStart": period.start.isoformat()}
+    if job.payload.get("send", True):
+        report_email.compose_and_send(run)
+    return {"runId": run.pk, "periodStart": period.start.isoformat(),
+            "emailedTo": [d["to"] for d in run.deliveries], "note": run.error}  # fmt: skip
 
 
 @job_handler(

@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from django.db import models
 
 from benchbarrier import clock
+from benchbarrier.metrics_registry import Period
 
 
 class Event(models.Model):
@@ -73,7 +76,9 @@ class AnalyticsReport(models.Model):
 
 
 class ReportRun(models.Model):
-    """One generation of a report for one period: its figures, kept to be re-read."""
+    """One generation of a report for one period: its figures and the email made of them
+    (charts and the breakdown as attachments in the storage), kept to be re-read and
+    re-sent."""
 
     report = models.ForeignKey(AnalyticsReport, on_delete=models.CASCADE, related_name="runs")
     period_start = models.DateTimeField()
@@ -81,6 +86,18 @@ class ReportRun(models.Model):
     status = models.CharField(max_length=10, default="done")  # done, failed
     figures = models.JSONField(default=dict, blank=True)
     error = models.TextField(blank=True)
+    email_subject = models.CharField(max_length=300, blank=True)
+    email_html = models.TextField("email (HTML)", blank=True)
+    email_text = models.TextField("email (plain text)", blank=True)
+    attachments = models.JSONField(
+        default=list, blank=True,
+        help_text="Charts (inline) and the breakdown (CSV, XLSX): filename, contentType, "
+        "path in the storage, contentId.",
+    )  # fmt: skip
+    sent_at = models.DateTimeField(null=True, blank=True, help_text="Last emailed.")
+    deliveries = models.JSONField(
+        default=list, blank=True, help_text="The emails of the last sending: to, deliveryId."
+    )
     created_at = models.DateTimeField(default=clock.now)
 
     class Meta:
@@ -94,3 +111,9 @@ class ReportRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.report} {self.period_start:%Y-%m-%d}"
+
+    @property
+    def period(self) -> Period:
+        """The period, on the report's time zone's clock."""
+        zone = ZoneInfo(self.report.timezone)
+        return Period(self.period_start.astimezone(zone), self.period_end.astimezone(zone))

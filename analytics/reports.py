@@ -3,12 +3,11 @@ generated for its last full period (yesterday, last week, last month in its time
 by the `report.generate` job into a stored run: every metric with the previous period's
 value and the change, broken down by the report's time dimension. Dimensions the metric
 registry cannot split by yet are named in the run, never answered with a wrong number.
-(Emailing runs with charts and CSV comes next: issue 16.)"""
+The run is then emailed to the recipients (`analytics.report_email`)."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -16,7 +15,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 
-from analytics import query
+from analytics import query, report_figures
 from analytics.models import AnalyticsReport, ReportRun, ReportSchedule, ReportType
 from benchbarrier import clock
 from benchbarrier.metrics_registry import Period, get_metric
@@ -134,28 +133,20 @@ def last_period(report: AnalyticsReport, now: datetime | None = None) -> Period:
     return Period(midnight(first), midnight(following))
 
 
+def current_period(report: AnalyticsReport, now: datetime | None = None) -> Period:
+    """The day, week or month under way in the report's time zone, so far (previews)."""
+    moment = (now or clock.now()).astimezone(ZoneInfo(report.timezone))
+    today = moment.date()
+    first = {ReportSchedule.DAILY: today,
+             ReportSchedule.WEEKLY: today - timedelta(days=today.weekday())
+             }.get(report.schedule, today.replace(day=1))  # fmt: skip
+    return Period(datetime.combine(first, datetime.min.time(), tzinfo=moment.tzinfo), moment)
+
+
 def generate(report: AnalyticsReport, period: Period) -> ReportRun:
     """Compute the report for `period` and store the run (again for the same period:
     the same run, recomputed)."""
-    config = report.config
-    figures: dict[str, Any] = {"metrics": [], "breakdown": {}, "unavailable": {}}
-    previous = period.previous
-    for name in config["metrics"]:
-        metric = get_metric(name)
-        now, before = metric.compute(period), metric.compute(previous)
-        figures["metrics"].append({
-            "name": name, "unit": metric.unit, "formula": metric.formula,
-            "value": _plain(now), "previous": _plain(before), "change": _change(now, before),
-        })  # fmt: skip
-    for dimension in config.get("dimensions", []):
-        if dimension in query.TIME_DIMENSIONS:
-            answer = query.run(config["metrics"], [dimension], period)
-            figures["breakdown"][dimension] = answer.rows
-            figures["warnings"] = answer.warnings
-        else:
-            figures["unavailable"][dimension] = (
-                f"the metrics cannot be split by {dimension} yet; the totals above hold"
-            )
+    figures = report_figures.compute(report, period)
     with transaction.atomic():
         run, _ = ReportRun.objects.update_or_create(
             report=report, period_start=period.start, period_end=period.end,
@@ -163,15 +154,3 @@ def generate(report: AnalyticsReport, period: Period) -> ReportRun:
         )  # fmt: skip
         AnalyticsReport.objects.filter(pk=report.pk).update(last_generated_at=clock.now())
     return run
-
-
-def _plain(value: Any) -> Any:
-    return str(value) if isinstance(value, Decimal) else value
-
-
-def _change(now: Any, before: Any) -> str | None:
-    """The relative change against the previous period ("+12.5%"), when it means one."""
-    if now is None or before in (None, 0):
-        return None
-    ratio = (Decimal(now) - Decimal(before)) / Decimal(before) * 100
-    return f"{ratio:+.1f}%"

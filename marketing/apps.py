@@ -13,8 +13,11 @@ class MarketingConfig(AppConfig):
     def ready(self) -> None:
         from anymail.signals import tracking
 
+        from benchbarrier.mailer import register_mailer
         from marketing.email import webhooks
+        from marketing.email.mailer import EmailPathMailer
 
+        register_mailer(EmailPathMailer())
         tracking.connect(webhooks.on_tracking, dispatch_uid="marketing.esp_tracking")
         post_migrate.connect(_install_email_templates, sender=self)
         post_migrate.connect(_install_sequences, sender=self)

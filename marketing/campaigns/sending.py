@@ -226,8 +226,8 @@ def _record_deliveries(campaign: Campaign, sends: list[CampaignSend], now: datet
 # The columns of a new delivery that are the same for every one.
 NEW_DELIVERY = {
     "is_test": "false", "status": "'queued'", "reason": "''", "subject": "''",
-    "links": "'[]'", "message_id": "''", "esp_message_id": "''", "sender": "''",
-    "proxy_open": "false", "bot_click": "false",
+    "links": "'[]'", "attachments": "'[]'", "message_id": "''", "esp_message_id": "''",
+    "sender": "''", "proxy_open": "false", "bot_click": "false",
 }  # fmt: skip
 
 

@@ -95,6 +95,11 @@ class EmailDelivery(models.Model):
         "campaign's, an A/B variant's, a sequence step's); template syntax works."
     )  # fmt: skip
     links = models.JSONField(default=list, blank=True, help_text="The tracked URLs, in order.")
+    attachments = models.JSONField(
+        default=list, blank=True,
+        help_text="Files sent with it (from the storage): filename, contentType, path, "
+        "contentId (an inline image).",
+    )  # fmt: skip
     message_id = models.CharField(max_length=200, blank=True, help_text="Message-ID header.")
     esp_message_id = models.CharField(max_length=200, blank=True)
     sender = models.CharField(

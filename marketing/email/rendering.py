@@ -57,6 +57,8 @@ class RenderedEmail:
     text: str
     links: list[str] = field(default_factory=list)
     unsubscribe_url: str = ""
+    # (filename, content type, bytes, content id: an inline image when not empty)
+    files: tuple[tuple[str, str, bytes, str], ...] = ()
 
 
 def check_template(template: EmailTemplate) -> None:

@@ -52,6 +52,7 @@ def queue_email(
     send_after: datetime | None = None,
     test: bool = False,
     subject: str = "",
+    attachments: list[dict[str, str]] | None = None,
 ) -> EmailDelivery:
     """Record a delivery and queue its `email.send` job (in the caller's transaction).
 
@@ -78,6 +79,7 @@ def queue_email(
                 "send_after": send_after,
                 "is_test": test,
                 "subject_override": subject,
+                "attachments": attachments or [],
             },
         )
         if created:

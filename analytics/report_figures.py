@@ -1,0 +1,98 @@
+"""A report's figures for a period: each metric with the previous period, the same period a
+year earlier (when there are events then), the last 8 comparable periods (its chart) and
+whether it is outside their range; a breakdown per dimension; an AI-written summary when
+a writer is installed and can write."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+from analytics import comparisons, query
+from analytics.models import AnalyticsReport, Event
+from benchbarrier import writers
+from benchbarrier.metrics_registry import Period, get_metric
+
+SUMMARY_PROMPT = "report-summary"
+
+
+def compute(report: AnalyticsReport, period: Period, *, summarise: bool = True) -> dict[str, Any]:
+    config = report.config
+    figures: dict[str, Any] = {"metrics": [], "breakdown": {}, "unavailable": {},
+                               "anomalies": [], "warnings": []}  # fmt: skip
+    past = comparisons.history(period)
+    year_ago = comparisons.a_year_before(period)
+    has_last_year = Event.objects.filter(
+        timestamp__gte=year_ago.start, timestamp__lt=year_ago.end
+    ).exists()
+    for name in config["metrics"]:
+        metric = get_metric(name)
+        now, before = metric.compute(period), metric.compute(comparisons.previous(period))
+        history = [(label(p), metric.compute(p)) for p in past]
+        entry = {
+            "name": name, "unit": metric.unit, "formula": metric.formula,
+            "value": _plain(now), "previous": _plain(before), "change": change(now, before),
+            "history": [{"label": text, "value": _plain(value)} for text, value in history],
+            "anomaly": comparisons.anomaly(now, [value for _, value in history]),
+        }  # fmt: skip
+        if has_last_year:
+            then = metric.compute(year_ago)
+            entry |= {"lastYear": _plain(then), "lastYearChange": change(now, then)}
+        figures["metrics"].append(entry)
+        if entry["anomaly"]:
+            figures["anomalies"].append(f"{name}: {entry['anomaly']}")
+    for dimension in config.get("dimensions", []):
+        if dimension in query.TIME_DIMENSIONS:
+            answer = query.run(config["metrics"], [dimension], period)
+            figures["breakdown"][dimension] = answer.rows
+            figures["warnings"] = answer.warnings
+        else:
+            figures["unavailable"][dimension] = (
+                f"the metrics cannot be split by {dimension} yet; the totals above hold"
+            )
+    if summarise:
+        figures |= summary(report, period, figures)
+    return figures
+
+
+def summary(report: AnalyticsReport, period: Period, figures: dict[str, Any]) -> dict[str, str]:
+    """{"summary": text} from the AI writer, given the figures alone; without a writer,
+    or when it cannot write (not configured, over budget), {"summaryUnavailable": why}."""
+    lines = [
+        f"{m['name']} ({m['unit']}): {m['value']}, previous period {m['previous']}"
+        + (f" ({m['change']})" if m["change"] else "")
+        + (f", a year ago {m['lastYear']}" if "lastYear" in m else "")
+        + (f"; unusual: {m['anomaly']}" if m["anomaly"] else "")
+        for m in figures["metrics"]
+    ]
+    variables = {"report": report.name, "period": label(period), "figures": "\n".join(lines)}
+    try:
+        return {"summary": writers.write(SUMMARY_PROMPT, variables).strip()}
+    except writers.WriterUnavailable as exc:
+        return {"summaryUnavailable": str(exc)}
+
+
+def label(period: Period) -> str:
+    """ "Tue 1 Dec 2026", "23-29 Nov 2026", "November 2026", "1 Nov-15 Dec 2026"."""
+    first = period.start
+    last = period.end - timedelta(microseconds=1)
+    if comparisons.is_calendar_month(period):
+        return f"{first:%B %Y}"
+    if first.date() == last.date():
+        return f"{first:%a %-d %b %Y}"
+    if (first.year, first.month) == (last.year, last.month):
+        return f"{first:%-d}-{last:%-d %b %Y}"
+    return f"{first:%-d %b}-{last:%-d %b %Y}"
+
+
+def _plain(value: Any) -> Any:
+    return str(value) if isinstance(value, Decimal) else value
+
+
+def change(now: Any, before: Any) -> str | None:
+    """The relative change (+12.5%), when it means one."""
+    if now is None or before in (None, 0):
+        return None
+    ratio = (Decimal(now) - Decimal(before)) / Decimal(before) * 100
+    return f"{ratio:+.1f}%"
