@@ -12,7 +12,7 @@ from django.utils.functional import cached_property
 from django.utils.html import format_html
 
 from analytics.catalogue import CATALOGUE
-from analytics.models import AnalyticsReport, Event
+from analytics.models import AnalyticsReport, Event, ReportRun
 from analytics.selectors import orders_by_day
 from benchbarrier.charts import bar_chart
 from benchbarrier.dashboard import Figure, Panel, list_link, panel, place
@@ -85,7 +85,7 @@ class EventAdmin(admin.ModelAdmin):
         return format_html("<pre>{}</pre>", json.dumps(event.properties, indent=2, sort_keys=True))
 
 
-place("Analytics", Event, AnalyticsReport)
+place("Analytics", Event, AnalyticsReport, ReportRun)
 
 
 @panel("Sales", order=10)
