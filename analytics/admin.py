@@ -12,7 +12,7 @@ from django.utils.functional import cached_property
 from django.utils.html import format_html
 
 from analytics.catalogue import CATALOGUE
-from analytics.models import AnalyticsReport, Event, ReportRun
+from analytics.models import AnalyticsReport, Event, Ga4Daily, ReportRun
 from analytics.selectors import orders_by_day
 from benchbarrier.charts import bar_chart
 from benchbarrier.dashboard import Figure, Panel, list_link, panel, place
@@ -85,7 +85,24 @@ class EventAdmin(admin.ModelAdmin):
         return format_html("<pre>{}</pre>", json.dumps(event.properties, indent=2, sort_keys=True))
 
 
-place("Analytics", Event, AnalyticsReport, ReportRun)
+@admin.register(Ga4Daily)
+class Ga4DailyAdmin(admin.ModelAdmin):
+    """GA4's figures as `analytics.sync` pulled them: read-only."""
+
+    list_display = ["date", "source_medium", "campaign", "sessions", "users",
+                    "engaged_sessions", "conversions", "pulled_at"]  # fmt: skip
+    list_filter = ["date", "source_medium"]
+    search_fields = ["source_medium", "campaign"]
+    date_hierarchy = "date"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+place("Analytics", Event, AnalyticsReport, ReportRun, Ga4Daily)
 
 
 @panel("Sales", order=10)

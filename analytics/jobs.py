@@ -96,3 +96,55 @@ def export_data(job: Job) -> dict[str, Any]:
     except query.QueryError as exc:
         raise PermanentJobError(f"{exc.field}: {exc}") from None
     return exports.export_events(job, period)
+
+
+@job_handler(
+    "analytics.sync",
+    max_attempts=5,  # the seed's job processor: 5 attempts, 5 minutes apart
+    retry_delay=timedelta(minutes=5),
+    timeout=timedelta(minutes=10),
+    schema={
+        "type": "object",
+        "properties": {
+            "platform": {"enum": ["ga4"]},
+            "startDate": {"type": "string", "format": "date"},
+            "endDate": {"type": "string", "format": "date"},
+        },
+        "required": ["platform"],
+        "additionalProperties": False,
+    },
+)
+def sync_analytics(job: Job) -> dict[str, Any]:
+    """The seed's `analytics.sync` (`{"platform": "ga4", "startDate", "endDate"}`; without
+    dates, from the last days pulled to yesterday). Stopped by the quota share, it queues
+    itself for the rest at the time the quota allows."""
+    from datetime import date
+
+    from analytics import ga4
+    from jobs.services import enqueue
+
+    try:
+        if "startDate" in job.payload or "endDate" in job.payload:
+            start = date.fromisoformat(job.payload.get("startDate", ""))
+            end = date.fromisoformat(job.payload.get("endDate", ""))
+        else:
+            start, end = ga4.default_range()
+    except ValueError:
+        raise PermanentJobError("startDate and endDate: two dates, like 2026-11-01") from None
+    if end < start:
+        raise PermanentJobError("endDate: on or after startDate")
+    try:
+        result = ga4.sync(start, end)
+    except (ga4.Ga4NotConfigured, ga4.Ga4Refused) as exc:
+        raise PermanentJobError(str(exc)) from None
+    answer: dict[str, Any] = {"days": len(result.days), "rows": result.rows}
+    if result.resume_from is not None:
+        rest = {"platform": "ga4", "startDate": result.resume_from.isoformat(),
+                "endDate": end.isoformat()}  # fmt: skip
+        follow_up, _ = enqueue(
+            job_type="analytics.sync", payload=rest, scheduled_for=result.resume_at,
+            idempotency_key=f"analytics.sync:{job.pk}:rest",
+        )  # fmt: skip
+        answer |= {"stopped": result.reason, "continuesAt": result.resume_at.isoformat(),
+                   "continuedBy": str(follow_up.pk), "from": rest["startDate"]}  # fmt: skip
+    return answer

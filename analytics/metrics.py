@@ -6,8 +6,10 @@ the kernel's metric registry. Definitions (the README says the same):
   out and reported, never counted at a wrong value).
 - orders: how many `order.completed` events.
 - average_order_value: revenue / the orders it counts.
-- website_visits: distinct sessions (`sessionId`) among the site's events (every event
-  but the back office's own: email., sms., push., social., segment., discount.).
+- website_visits: GA4's sessions when GA4 is configured and pulled for each day of the
+  period (`analytics.sync`); otherwise distinct sessions (`sessionId`) among the site's
+  events (every event but the back office's own: email., sms., push., social., segment.,
+  discount.).
 - conversion_rate: sessions with an `order.completed` / sessions.
 - email_open_rate, click_through_rate: of the emails sent in the period (`email.sent`),
   the share opened / clicked (so far).
@@ -29,13 +31,14 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
+from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet, Sum
 
-from analytics.models import Event
+from analytics.models import Event, Ga4Daily
 from benchbarrier.metrics_registry import Metric, Period, register_metric
 
 CENT = Decimal("0.01")
@@ -116,11 +119,24 @@ def _sessions(period: Period) -> QuerySet[Event]:
 
 
 def website_visits(period: Period) -> int:
+    """GA4's sessions when GA4 is configured and pulled for every day of the period,
+    else the sessions of the site's own events."""
+    if settings.GA4_PROPERTY_ID:
+        first, last = period.start.date(), (period.end - timedelta(microseconds=1)).date()
+        days = Ga4Daily.objects.filter(property_id=settings.GA4_PROPERTY_ID,
+                                       date__gte=first, date__lte=last)  # fmt: skip
+        found = days.aggregate(days=Count("date", distinct=True), sessions=Sum("sessions"))
+        if found["days"] == (last - first).days + 1:
+            return found["sessions"] or 0
+    return _own_visits(period)
+
+
+def _own_visits(period: Period) -> int:
     return _sessions(period).values("session_id").distinct().count()
 
 
 def conversion_rate(period: Period) -> Decimal | None:
-    visits = website_visits(period)
+    visits = _own_visits(period)  # the same sessions as the orders counted
     if not visits:
         return None
     buying = _sessions(period).filter(event_name="order.completed")
@@ -214,7 +230,8 @@ SEED_METRICS = [
            "ratio", click_through_rate),
     Metric("social_engagement", "likes + comments + shares of the posts, as last pulled",
            "count", social_engagement),
-    Metric("website_visits", "distinct sessions on the site", "count", website_visits),
+    Metric("website_visits", "sessions on the site (GA4's when configured and pulled, "
+           "else the site's own events)", "count", website_visits),
     Metric("mrr", "monthly amount of the subscriptions active at the period's end",
            "currency", mrr),
     Metric("customer_count", "customers signed up before the period's end", "count",

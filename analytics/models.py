@@ -117,3 +117,35 @@ class ReportRun(models.Model):
         """The period, on the report's time zone's clock."""
         zone = ZoneInfo(self.report.timezone)
         return Period(self.period_start.astimezone(zone), self.period_end.astimezone(zone))
+
+
+class Ga4Daily(models.Model):
+    """Google Analytics 4 figures of one day for one source / medium and campaign, as
+    `analytics.sync` pulled them (the day's row replaced on every pull: GA4 settles its
+    figures for about two days)."""
+
+    property_id = models.CharField(max_length=32)
+    date = models.DateField()
+    source_medium = models.CharField(max_length=255)
+    campaign = models.CharField(max_length=255)
+    sessions = models.PositiveIntegerField(default=0)
+    users = models.PositiveIntegerField(default=0)
+    engaged_sessions = models.PositiveIntegerField(default=0)
+    conversions = models.DecimalField(
+        max_digits=14, decimal_places=2, default=0, help_text="GA4's key events."
+    )
+    pulled_at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        db_table = "analytics_ga4_daily"
+        verbose_name = "GA4 day"
+        verbose_name_plural = "GA4 days"
+        ordering = ["-date", "source_medium", "campaign"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["property_id", "date", "source_medium", "campaign"], name="ga4_daily_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.source_medium} {self.campaign}"
