@@ -19,6 +19,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from django.views.decorators.clickjacking import xframe_options_sameorigin
 
 from analytics import advanced, query, report_email, report_figures
 from analytics.models import AnalyticsReport, ReportRun
@@ -113,7 +114,11 @@ class AnalyticsReportAdmin(admin.ModelAdmin):
         wrap = self.admin_site.admin_view
         return [
             path("analysis/", wrap(self.analysis_view), name="analytics_analysis"),
-            path("preview/", wrap(self.preview_view), name="analytics_report_preview"),
+            path(
+                "preview/",
+                wrap(xframe_options_sameorigin(self.preview_view)),
+                name="analytics_report_preview",
+            ),
             *super().get_urls(),
         ]
 
@@ -245,7 +250,7 @@ class ReportRunAdmin(admin.ModelAdmin):
                 html = html.replace(f"cid:{a['contentId']}", url)
         return format_html(
             '<p><strong>{}</strong></p><iframe title="The email as sent" srcdoc="{}" '
-            'style="width:100%;max-width:720px;height:900px;border:1px solid #ddd"></iframe>',
+            'style="width:720px;max-width:100%;height:900px;border:1px solid #ddd"></iframe>',
             run.email_subject, html,
         )  # fmt: skip
 

@@ -29,7 +29,7 @@ def compute(report: AnalyticsReport, period: Period, *, summarise: bool = True) 
     for name in config["metrics"]:
         metric = get_metric(name)
         now, before = metric.compute(period), metric.compute(comparisons.previous(period))
-        history = [(label(p), metric.compute(p)) for p in past]
+        history = [(short_label(p), metric.compute(p)) for p in past]
         entry = {
             "name": name, "unit": metric.unit, "formula": metric.formula,
             "value": _plain(now), "previous": _plain(before), "change": change(now, before),
@@ -84,6 +84,13 @@ def label(period: Period) -> str:
     if (first.year, first.month) == (last.year, last.month):
         return f"{first:%-d}-{last:%-d %b %Y}"
     return f"{first:%-d %b}-{last:%-d %b %Y}"
+
+
+def short_label(period: Period) -> str:
+    """A chart's bar: "5 Dec" (a day, or the week from it), "Nov 26" (a month)."""
+    if comparisons.is_calendar_month(period):
+        return f"{period.start:%b %y}"
+    return f"{period.start:%-d %b}"
 
 
 def _plain(value: Any) -> Any:

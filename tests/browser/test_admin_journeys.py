@@ -179,7 +179,9 @@ def test_find_a_failed_job_read_its_history_retry_it_and_see_it_complete(browser
     browser.screenshot("06-retried-job")
 
 
-def test_build_a_campaign_test_it_send_it_and_read_its_results(browser, marketer, settings):
+def test_build_a_campaign_test_it_send_it_and_read_its_results(
+    browser, marketer, settings, email_at_noon
+):  # (at noon: the emails are outside the recipients' quiet hours)
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     marketer()
     segment = Segment.objects.create(name="Newsletter readers", kind="static")
@@ -254,3 +256,40 @@ def test_write_a_social_post_see_its_limits_approve_it_and_find_it_in_the_calend
     browser.find(".object-tools a[href$='/calendar/']").click()
     browser.wait_for_text("shop-insta: Autumn drop #trail #run", "#social-calendar")
     browser.screenshot("08-social-calendar")
+
+
+def test_preview_a_report_as_it_is_edited_email_it_and_reread_the_run(
+    browser, marketer, settings, tmp_path
+):
+    from analytics.models import AnalyticsReport
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.MEDIA_ROOT = tmp_path
+    marketer()
+    report = AnalyticsReport.objects.get(name="Daily Sales Summary")
+    browser.log_in("marketer")
+    browser.open(f"/admin/analytics/analyticsreport/{report.pk}/change/")
+    frame = browser.find("#report-preview")
+    browser.driver.switch_to.frame(frame)
+    browser.wait_for_text("Daily Sales Summary", "h1")
+    assert len(browser.driver.find_elements(By.CSS_SELECTOR, "img[src^='data:image/png']")) == 4
+    browser.driver.switch_to.default_content()
+    browser.screenshot("09-report-preview")
+    browser.set_value("#id_config", '{"metrics": ["revenue", "profit"], "dimensions": []}')
+    browser.driver.switch_to.frame(browser.find("#report-preview"))
+    browser.wait_for_text('config.metrics[1]: unknown metric "profit"')
+    browser.driver.switch_to.default_content()
+    browser.open("/admin/analytics/analyticsreport/")
+    browser.find(f"input[name=_selected_action][value='{report.pk}']").click()
+    Select(browser.find("select[name=action]")).select_by_value("generate_now")
+    browser.find("button[name=index]").click()
+    browser.wait_for_text("report(s) queued", ".messagelist")
+    run_due_jobs()
+    browser.open(f"/admin/analytics/analyticsreport/{report.pk}/change/")
+    browser.find(".inline-group a[href*='/reportrun/']").click()
+    browser.wait_for_text("owner@benchbarrier.com")
+    assert "daily-sales-summary-" in browser.text(".field-files")
+    browser.driver.switch_to.frame(browser.find(".field-email iframe"))
+    browser.wait_for_text("Daily Sales Summary", "h1")
+    browser.driver.switch_to.default_content()
+    browser.screenshot("09-report-run")
