@@ -105,7 +105,7 @@ def run(metric_names: list[str], dimensions: list[str], period: Period) -> Answe
     for label, bucket in _buckets(period, times[0] if times else None):
         row: dict[str, Any] = {times[0]: label} if times else {}
         for metric in metrics:
-            row[metric.name] = _plain(metric.compute(bucket))
+            row[metric.name] = plain(metric.compute(bucket))
         answer.rows.append(row)
     if MONEY & set(metric_names):
         answer.warnings = _left_out(order_amounts(period)[1])
@@ -134,7 +134,8 @@ def _buckets(period: Period, dimension: str | None) -> list[tuple[str, Period]]:
     return found
 
 
-def _plain(value: Any) -> Any:
+def plain(value: Any) -> Any:
+    """A figure as JSON holds it: a Decimal as its exact text."""
     return str(value) if isinstance(value, Decimal) else value
 
 

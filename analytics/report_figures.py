@@ -32,13 +32,14 @@ def compute(report: AnalyticsReport, period: Period, *, summarise: bool = True) 
         history = [(short_label(p), metric.compute(p)) for p in past]
         entry = {
             "name": name, "unit": metric.unit, "formula": metric.formula,
-            "value": _plain(now), "previous": _plain(before), "change": change(now, before),
-            "history": [{"label": text, "value": _plain(value)} for text, value in history],
+            "value": query.plain(now), "previous": query.plain(before),
+            "change": change(now, before),
+            "history": [{"label": text, "value": query.plain(value)} for text, value in history],
             "anomaly": comparisons.anomaly(now, [value for _, value in history]),
         }  # fmt: skip
         if has_last_year:
             then = metric.compute(year_ago)
-            entry |= {"lastYear": _plain(then), "lastYearChange": change(now, then)}
+            entry |= {"lastYear": query.plain(then), "lastYearChange": change(now, then)}
         figures["metrics"].append(entry)
         if entry["anomaly"]:
             figures["anomalies"].append(f"{name}: {entry['anomaly']}")
@@ -91,10 +92,6 @@ def short_label(period: Period) -> str:
     if comparisons.is_calendar_month(period):
         return f"{period.start:%b %y}"
     return f"{period.start:%-d %b}"
-
-
-def _plain(value: Any) -> Any:
-    return str(value) if isinstance(value, Decimal) else value
 
 
 def change(now: Any, before: Any) -> str | None:
