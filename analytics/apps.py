@@ -12,7 +12,7 @@ class AnalyticsConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_delete, post_migrate, post_save
 
-        from analytics import metrics  # noqa: F401  (registers the seed's metrics)
+        from analytics import seed_metrics  # noqa: F401  (the seed's metrics, dimensions)
         from analytics.models import AnalyticsReport
 
         post_migrate.connect(_install_reports, sender=self)

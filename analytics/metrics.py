@@ -23,6 +23,9 @@ the kernel's metric registry. Definitions (the README says the same):
   one), the share with none in this one.
 - ltv: revenue of every order before the period's end / the customers who placed them.
 
+Each takes a scope (a part of the shop: a channel, a segment...; see
+`analytics.dimensions`), and is registered in `analytics.seed_metrics`.
+
 These read raw events (correct at any size, fast for a shop's first years); reports at
 scale read rollups (issue 16, to come).
 """
@@ -30,7 +33,7 @@ scale read rollups (issue 16, to come).
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -39,15 +42,17 @@ from django.conf import settings
 from django.db.models import Count, QuerySet, Sum
 
 from analytics.models import Event, Ga4Daily
-from benchbarrier.metrics_registry import Metric, Period, register_metric
+from benchbarrier.metrics_registry import Period, Scope
 
 CENT = Decimal("0.01")
 
 
-def _events(name: str | Iterable[str], period: Period | None = None, *, before: Any = None
-            ) -> QuerySet[Event]:  # fmt: skip
+def _events(name: str | Iterable[str], period: Period | None = None, *, before: Any = None,
+            scope: Scope = None) -> QuerySet[Event]:  # fmt: skip
     names = [name] if isinstance(name, str) else list(name)
     found = Event.objects.filter(event_name__in=names)
+    if scope is not None:
+        found = found.filter(scope)
     if period is not None:
         found = found.filter(timestamp__gte=period.start, timestamp__lt=period.end)
     if before is not None:
@@ -72,36 +77,50 @@ def _amount(value: Any) -> Decimal | None:
     return amount if amount.is_finite() else None
 
 
-def order_amounts(period: Period | None = None, *, before: Any = None
+def order_amounts(period: Period | None = None, *, before: Any = None, scope: Scope = None
                   ) -> tuple[list[tuple[str | None, Decimal]], Counter[str]]:  # fmt: skip
     """(user id, total in the reporting currency) of each order, and how many orders
     were left out by currency (no rate) or by a total that is not a number."""
-    table = rates()
     kept: list[tuple[str | None, Decimal]] = []
     left_out: Counter[str] = Counter()
-    rows = _events("order.completed", period, before=before).values_list("user_id", "properties")
-    for user_id, properties in rows.iterator(chunk_size=2000):
-        currency = str(properties.get("currency") or settings.REPORTING_CURRENCY).upper()
+    for user_id, properties, rate in orders_in_currency(period, before=before, scope=scope):
         amount = _amount(properties.get("total"))
         if amount is None:
             left_out["a total that is not a number"] += 1
-        elif currency not in table:
-            left_out[currency] += 1
+        elif rate is None:
+            left_out[_currency(properties)] += 1
         else:
-            kept.append((user_id, amount * table[currency]))
+            kept.append((user_id, amount * rate))
     return kept, left_out
 
 
-def revenue(period: Period) -> Decimal:
-    return sum((amount for _, amount in order_amounts(period)[0]), Decimal(0)).quantize(CENT)
+OrderRow = tuple[str | None, dict[str, Any], Decimal | None]
 
 
-def orders(period: Period) -> int:
-    return _events("order.completed", period).count()
+def orders_in_currency(period: Period | None = None, *, before: Any = None,
+                       scope: Scope = None) -> Iterator[OrderRow]:  # fmt: skip
+    """(user id, properties, the rate to the reporting currency or None) of each order."""
+    table = rates()
+    rows = _events("order.completed", period, before=before, scope=scope)
+    for user_id, properties in rows.values_list("user_id", "properties").iterator(2000):
+        yield user_id, properties, table.get(_currency(properties))
 
 
-def average_order_value(period: Period) -> Decimal | None:
-    kept, _ = order_amounts(period)
+def _currency(properties: dict[str, Any]) -> str:
+    return str(properties.get("currency") or settings.REPORTING_CURRENCY).upper()
+
+
+def revenue(period: Period, scope: Scope = None) -> Decimal:
+    kept = order_amounts(period, scope=scope)[0]
+    return sum((amount for _, amount in kept), Decimal(0)).quantize(CENT)
+
+
+def orders(period: Period, scope: Scope = None) -> int:
+    return _events("order.completed", period, scope=scope).count()
+
+
+def average_order_value(period: Period, scope: Scope = None) -> Decimal | None:
+    kept, _ = order_amounts(period, scope=scope)
     if not kept:
         return None
     return (sum((amount for _, amount in kept), Decimal(0)) / len(kept)).quantize(CENT)
@@ -111,35 +130,37 @@ def average_order_value(period: Period) -> Decimal | None:
 BACK_OFFICE = ("email.", "sms.", "push.", "social.", "segment.", "discount.")
 
 
-def _sessions(period: Period) -> QuerySet[Event]:
+def _sessions(period: Period, scope: Scope = None) -> QuerySet[Event]:
     found = Event.objects.filter(timestamp__gte=period.start, timestamp__lt=period.end)
+    if scope is not None:
+        found = found.filter(scope)
     for prefix in BACK_OFFICE:
         found = found.exclude(event_name__startswith=prefix)
     return found.exclude(session_id__isnull=True).exclude(session_id="")
 
 
-def website_visits(period: Period) -> int:
+def website_visits(period: Period, scope: Scope = None) -> int:
     """GA4's sessions when GA4 is configured and pulled for every day of the period,
-    else the sessions of the site's own events."""
-    if settings.GA4_PROPERTY_ID:
+    else the sessions of the site's own events (always those for a part of the shop)."""
+    if settings.GA4_PROPERTY_ID and scope is None:
         first, last = period.start.date(), (period.end - timedelta(microseconds=1)).date()
         days = Ga4Daily.objects.filter(property_id=settings.GA4_PROPERTY_ID,
                                        date__gte=first, date__lte=last)  # fmt: skip
         found = days.aggregate(days=Count("date", distinct=True), sessions=Sum("sessions"))
         if found["days"] == (last - first).days + 1:
             return found["sessions"] or 0
-    return _own_visits(period)
+    return _own_visits(period, scope)
 
 
-def _own_visits(period: Period) -> int:
-    return _sessions(period).values("session_id").distinct().count()
+def _own_visits(period: Period, scope: Scope = None) -> int:
+    return _sessions(period, scope).values("session_id").distinct().count()
 
 
-def conversion_rate(period: Period) -> Decimal | None:
-    visits = _own_visits(period)  # the same sessions as the orders counted
+def conversion_rate(period: Period, scope: Scope = None) -> Decimal | None:
+    visits = _own_visits(period, scope)  # the same sessions as the orders counted
     if not visits:
         return None
-    buying = _sessions(period).filter(event_name="order.completed")
+    buying = _sessions(period, scope).filter(event_name="order.completed")
     return _ratio(buying.values("session_id").distinct().count(), visits)
 
 
@@ -151,24 +172,24 @@ def _delivery_ids(events: QuerySet[Event]) -> set[str]:
     return {str(p.get("deliveryId")) for p in events.values_list("properties", flat=True)}
 
 
-def _share_of_sent(period: Period, follow_up: str) -> Decimal | None:
-    sent = _delivery_ids(_events("email.sent", period))
+def _share_of_sent(period: Period, follow_up: str, scope: Scope) -> Decimal | None:
+    sent = _delivery_ids(_events("email.sent", period, scope=scope))
     if not sent:
         return None
     return _ratio(len(sent & _delivery_ids(_events(follow_up))), len(sent))
 
 
-def email_open_rate(period: Period) -> Decimal | None:
-    return _share_of_sent(period, "email.opened")
+def email_open_rate(period: Period, scope: Scope = None) -> Decimal | None:
+    return _share_of_sent(period, "email.opened", scope)
 
 
-def click_through_rate(period: Period) -> Decimal | None:
-    return _share_of_sent(period, "email.clicked")
+def click_through_rate(period: Period, scope: Scope = None) -> Decimal | None:
+    return _share_of_sent(period, "email.clicked", scope)
 
 
-def social_engagement(period: Period) -> int:
+def social_engagement(period: Period, scope: Scope = None) -> int:
     latest: dict[Any, dict[str, Any]] = {}
-    rows = _events("social.engagement", period).order_by("timestamp", "id")
+    rows = _events("social.engagement", period, scope=scope).order_by("timestamp", "id")
     for properties in rows.values_list("properties", flat=True):
         latest[properties.get("postId")] = properties
     return sum(
@@ -176,11 +197,11 @@ def social_engagement(period: Period) -> int:
     )
 
 
-def mrr(period: Period) -> Decimal:
+def mrr(period: Period, scope: Scope = None) -> Decimal:
     table = rates()
     active: dict[str, Decimal] = {}
     names = ["subscription.started", "subscription.cancelled"]
-    rows = _events(names, before=period.end).order_by("timestamp", "id")
+    rows = _events(names, before=period.end, scope=scope).order_by("timestamp", "id")
     for name, properties in rows.values_list("event_name", "properties"):
         key = str(properties.get("subscriptionId"))
         if name == "subscription.cancelled":
@@ -195,50 +216,25 @@ def mrr(period: Period) -> Decimal:
     return sum(active.values(), Decimal(0)).quantize(CENT)
 
 
-def customer_count(period: Period) -> int:
-    found = _events("user.created", before=period.end).exclude(user_id__isnull=True)
-    return found.values("user_id").distinct().count()
+def customer_count(period: Period, scope: Scope = None) -> int:
+    found = _events("user.created", before=period.end, scope=scope)
+    return found.exclude(user_id__isnull=True).values("user_id").distinct().count()
 
 
-def _buyers(period: Period) -> set[str]:
-    found = _events("order.completed", period).exclude(user_id__isnull=True)
+def _buyers(period: Period, scope: Scope) -> set[str]:
+    found = _events("order.completed", period, scope=scope).exclude(user_id__isnull=True)
     return set(found.values_list("user_id", flat=True))
 
 
-def churn_rate(period: Period) -> Decimal | None:
-    before = _buyers(period.previous)
-    return _ratio(len(before - _buyers(period)), len(before))
+def churn_rate(period: Period, scope: Scope = None) -> Decimal | None:
+    before = _buyers(period.previous, scope)
+    return _ratio(len(before - _buyers(period, scope)), len(before))
 
 
-def ltv(period: Period) -> Decimal | None:
-    kept, _ = order_amounts(before=period.end)
+def ltv(period: Period, scope: Scope = None) -> Decimal | None:
+    kept, _ = order_amounts(before=period.end, scope=scope)
     customers = {user for user, _ in kept if user}
     if not customers:
         return None
     total = sum((amount for user, amount in kept if user), Decimal(0))
     return (total / len(customers)).quantize(CENT)
-
-
-SEED_METRICS = [
-    Metric("revenue", "sum of order totals, in the reporting currency", "currency", revenue),
-    Metric("orders", "number of completed orders", "count", orders),
-    Metric("average_order_value", "revenue / orders", "currency", average_order_value),
-    Metric("conversion_rate", "sessions with an order / sessions", "ratio", conversion_rate),
-    Metric("email_open_rate", "emails sent in the period that were opened / emails sent",
-           "ratio", email_open_rate),
-    Metric("click_through_rate", "emails sent in the period that were clicked / emails sent",
-           "ratio", click_through_rate),
-    Metric("social_engagement", "likes + comments + shares of the posts, as last pulled",
-           "count", social_engagement),
-    Metric("website_visits", "sessions on the site (GA4's when configured and pulled, "
-           "else the site's own events)", "count", website_visits),
-    Metric("mrr", "monthly amount of the subscriptions active at the period's end",
-           "currency", mrr),
-    Metric("customer_count", "customers signed up before the period's end", "count",
-           customer_count),
-    Metric("churn_rate", "buyers of the previous period with no order in this one / "
-           "buyers of the previous period", "ratio", churn_rate),
-    Metric("ltv", "revenue of every order so far / customers who ordered", "currency", ltv),
-]  # fmt: skip
-for _metric in SEED_METRICS:
-    register_metric(_metric)

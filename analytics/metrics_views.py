@@ -49,7 +49,12 @@ class QueryView(APIView):
     @extend_schema(
         parameters=[
             _text("metrics", "comma-separated, e.g. revenue,orders"),
-            _text("dimensions", "comma-separated: date, week or month"),
+            _text(
+                "dimensions",
+                "comma-separated: at most one of date, week, month and one "
+                "of product_category, channel, campaign, customer_segment",
+            ),
+            _text("filters", "dimension:value, comma-separated or repeated, e.g. channel:email"),
             _text("period", f"one of {', '.join(query.NAMED_PERIODS)} (default last_30_days)"),
             _text("start", "first day, 2026-11-01 (with end; instead of period)"),
             _text("end", "last day, included"),
@@ -68,7 +73,9 @@ class QueryView(APIView):
             period = query.parse_period(
                 params.get("period"), params.get("start"), params.get("end")
             )
-            answer = query.run(split("metrics"), split("dimensions"), period)
+            filters = [f.strip() for given in params.getlist("filters")
+                       for f in given.split(",") if f.strip()]  # fmt: skip
+            answer = query.run(split("metrics"), split("dimensions"), period, filters)
         except query.QueryError as exc:
             raise ValidationError({exc.field: [str(exc)]}) from None
         if wanted == "csv":
@@ -83,7 +90,7 @@ class QueryView(APIView):
 
 def _csv(answer: query.Answer) -> HttpResponse:
     buffer = io.StringIO()
-    columns = [*(d for d in answer.dimensions if d in query.TIME_DIMENSIONS), *answer.metrics]
+    columns = [*answer.dimensions, *answer.metrics]
     writer = csv.DictWriter(buffer, fieldnames=columns, extrasaction="ignore")
     writer.writeheader()
     writer.writerows(answer.rows)

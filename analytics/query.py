@@ -9,11 +9,20 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
+from django.db.models import Q
 from django.utils import timezone
 
 from analytics.metrics import order_amounts
 from benchbarrier import clock
-from benchbarrier.metrics_registry import Period, all_metrics, get_metric
+from benchbarrier.metrics_registry import (
+    Metric,
+    Period,
+    Scope,
+    Value,
+    all_metrics,
+    get_dimension,
+    get_metric,
+)
 
 TIME_DIMENSIONS = ("date", "week", "month")
 OTHER_DIMENSIONS = ("product_category", "channel", "campaign", "customer_segment")
@@ -79,37 +88,95 @@ def _midnight(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
-def run(metric_names: list[str], dimensions: list[str], period: Period) -> Answer:
-    if not metric_names:
+def run(metric_names: list[str], dimensions: list[str], period: Period,
+        filters: list[str] | None = None) -> Answer:  # fmt: skip
+    """Rows of the metrics by at most one time dimension and one other, within `filters`
+    ("dimension:value", each a part of the shop all the metrics are computed in)."""
+    metrics = _metrics(metric_names)
+    times = [d for d in dimensions if d in TIME_DIMENSIONS]
+    others = [d for d in dimensions if d not in TIME_DIMENSIONS]
+    for dimension in others:
+        _check_split(metrics, dimension, "dimensions")
+    if len(times) > 1:
+        raise QueryError("dimensions", "one time dimension at most (date, week or month)")
+    if len(others) > 1:
+        raise QueryError("dimensions", "one dimension beyond time at most")
+    wanted = parse_filters(filters or [], metrics)
+    answer = Answer(period, dimensions, metric_names)
+    for label, bucket in _buckets(period, times[0] if times else None):
+        first: dict[str, Any] = {times[0]: label} if times else {}
+        if not others:
+            answer.rows.append(first | {m.name: plain(value_of(m, bucket, wanted))
+                                        for m in metrics})  # fmt: skip
+            continue
+        splits = {m.name: _split(m, others[0], bucket, wanted) for m in metrics}
+        for value in sorted(set().union(*splits.values())):
+            answer.rows.append(first | {others[0]: value} | {
+                name: plain(found.get(value)) for name, found in splits.items()})  # fmt: skip
+    if MONEY & set(metric_names):
+        answer.warnings = _left_out(order_amounts(period)[1])
+    return answer
+
+
+def _metrics(names: list[str]) -> list[Metric]:
+    if not names:
         raise QueryError("metrics", "one or more metrics, comma-separated")
-    metrics = []
-    for name in metric_names:
+    found = []
+    for name in names:
         metric = get_metric(name)
         if metric is None:
             known = ", ".join(m.name for m in all_metrics())
             raise QueryError("metrics", f'unknown metric "{name}"; known: {known}')
-        metrics.append(metric)
-    times = [d for d in dimensions if d in TIME_DIMENSIONS]
-    for dimension in dimensions:
-        if dimension not in TIME_DIMENSIONS + OTHER_DIMENSIONS:
-            known = ", ".join(TIME_DIMENSIONS + OTHER_DIMENSIONS)
-            raise QueryError("dimensions", f'unknown dimension "{dimension}"; known: {known}')
-        if dimension in OTHER_DIMENSIONS:
-            for metric in metrics:
-                if dimension not in metric.dimensions:
-                    raise QueryError("dimensions",
-                                     f"{metric.name} cannot be split by {dimension}")  # fmt: skip
-    if len(times) > 1:
-        raise QueryError("dimensions", "one time dimension at most (date, week or month)")
-    answer = Answer(period, dimensions, metric_names)
-    for label, bucket in _buckets(period, times[0] if times else None):
-        row: dict[str, Any] = {times[0]: label} if times else {}
-        for metric in metrics:
-            row[metric.name] = plain(metric.compute(bucket))
-        answer.rows.append(row)
-    if MONEY & set(metric_names):
-        answer.warnings = _left_out(order_amounts(period)[1])
-    return answer
+        found.append(metric)
+    return found
+
+
+def _check_split(metrics: list[Metric], dimension: str, field: str) -> None:
+    if dimension not in OTHER_DIMENSIONS or get_dimension(dimension) is None:
+        known = ", ".join(TIME_DIMENSIONS + OTHER_DIMENSIONS)
+        raise QueryError(field, f'unknown dimension "{dimension}"; known: {known}')
+    for metric in metrics:
+        if dimension not in metric.dimensions:
+            raise QueryError(field, f"{metric.name} cannot be split by {dimension}")
+
+
+def parse_filters(filters: list[str], metrics: list[Metric]) -> list[tuple[str, str]]:
+    """[(dimension, value)] from "dimension:value" texts, each checked."""
+    parsed = []
+    for text in filters:
+        dimension, colon, value = text.partition(":")
+        if not colon or not value.strip():
+            raise QueryError("filters", f'"{text}": write dimension:value, e.g. channel:email')
+        _check_split(metrics, dimension.strip(), "filters")
+        parsed.append((dimension.strip(), value.strip()))
+    return parsed
+
+
+def _scope(metric: Metric, period: Period, filters: list[tuple[str, str]]) -> Scope:
+    """The filters a dimension's scopes answer, together (a value absent: nothing)."""
+    scope = None
+    for dimension, value in filters:
+        if dimension in metric.splitters:
+            continue
+        part = get_dimension(dimension).scopes(period).get(value, Q(pk__in=[]))
+        scope = part if scope is None else scope & part
+    return scope
+
+
+def value_of(metric: Metric, period: Period, filters: list[tuple[str, str]]) -> Value:
+    scope = _scope(metric, period, filters)
+    own = [(d, v) for d, v in filters if d in metric.splitters]
+    if own:  # (a product category: the metric's own split, within the other filters)
+        return metric.split(own[0][0], period, scope).get(own[0][1])
+    return metric.value(period, scope)
+
+
+def _split(metric: Metric, dimension: str, period: Period,
+           filters: list[tuple[str, str]]) -> dict[str, Value]:  # fmt: skip
+    if any(d in metric.splitters for d, _ in filters):
+        raise QueryError("filters", f"{metric.name}: split by product_category or filter by "
+                         "it, not both with another dimension")  # fmt: skip
+    return metric.split(dimension, period, _scope(metric, period, filters))
 
 
 def _buckets(period: Period, dimension: str | None) -> list[tuple[str, Period]]:

@@ -26,10 +26,13 @@ def compute(report: AnalyticsReport, period: Period, *, summarise: bool = True) 
     has_last_year = Event.objects.filter(
         timestamp__gte=year_ago.start, timestamp__lt=year_ago.end
     ).exists()
-    for name in config["metrics"]:
-        metric = get_metric(name)
-        now, before = metric.compute(period), metric.compute(comparisons.previous(period))
-        history = [(short_label(p), metric.compute(p)) for p in past]
+    metrics = [get_metric(name) for name in config["metrics"]]
+    filters = query.parse_filters(report_filters(config), metrics)
+    for metric in metrics:
+        name = metric.name
+        value = lambda p, metric=metric: query.value_of(metric, p, filters)  # noqa: E731
+        now, before = value(period), value(comparisons.previous(period))
+        history = [(short_label(p), value(p)) for p in past]
         entry = {
             "name": name, "unit": metric.unit, "formula": metric.formula,
             "value": query.plain(now), "previous": query.plain(before),
@@ -38,23 +41,32 @@ def compute(report: AnalyticsReport, period: Period, *, summarise: bool = True) 
             "anomaly": comparisons.anomaly(now, [value for _, value in history]),
         }  # fmt: skip
         if has_last_year:
-            then = metric.compute(year_ago)
+            then = value(year_ago)
             entry |= {"lastYear": query.plain(then), "lastYearChange": change(now, then)}
         figures["metrics"].append(entry)
         if entry["anomaly"]:
             figures["anomalies"].append(f"{name}: {entry['anomaly']}")
     for dimension in config.get("dimensions", []):
-        if dimension in query.TIME_DIMENSIONS:
-            answer = query.run(config["metrics"], [dimension], period)
+        able = [m.name for m in metrics
+                if dimension in query.TIME_DIMENSIONS or dimension in m.dimensions]  # fmt: skip
+        unable = [m.name for m in metrics if m.name not in able]
+        if unable:
+            figures["unavailable"][dimension] = (
+                f"{', '.join(unable)} cannot be split by {dimension}; the totals above hold"
+            )
+        if able:
+            answer = query.run(able, [dimension], period, report_filters(config))
             figures["breakdown"][dimension] = answer.rows
             figures["warnings"] = answer.warnings
-        else:
-            figures["unavailable"][dimension] = (
-                f"the metrics cannot be split by {dimension} yet; the totals above hold"
-            )
     if summarise:
         figures |= summary(report, period, figures)
     return figures
+
+
+def report_filters(config: dict[str, Any]) -> list[str]:
+    """A report's filters as "dimension:value" (written so, or {"dimension", "value"})."""
+    return [f"{f.get('dimension')}:{f.get('value')}" if isinstance(f, dict) else str(f)
+            for f in config.get("filters") or []]  # fmt: skip
 
 
 def summary(report: AnalyticsReport, period: Period, figures: dict[str, Any]) -> dict[str, str]:

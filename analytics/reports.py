@@ -90,6 +90,7 @@ def report_errors(report: AnalyticsReport) -> list[tuple[str, str]]:
     else:
         errors += [(f"config.dimensions[{i}]", f"one of {', '.join(known)}")
                    for i, name in enumerate(dimensions) if name not in known]  # fmt: skip
+    errors += _filter_errors(config, metrics)
     recipients = report.recipients if isinstance(report.recipients, list) else None
     if not recipients:
         errors.append(("recipients", "one or more email addresses"))
@@ -106,6 +107,20 @@ def report_errors(report: AnalyticsReport) -> list[tuple[str, str]]:
     if not 0 <= report.send_hour <= 23:
         errors.append(("sendHour", "an hour from 0 to 23"))
     return errors
+
+
+def _filter_errors(config: dict[str, Any], metrics: Any) -> list[tuple[str, str]]:
+    filters = config.get("filters") or []
+    if not isinstance(filters, list):
+        return [("config.filters", 'a list of "dimension:value" filters')]
+    known = [get_metric(str(n)) for n in metrics] if isinstance(metrics, list) else []
+    if not all(known):
+        return []  # the unknown metric is named already
+    try:
+        query.parse_filters(report_figures.report_filters(config), known)
+    except query.QueryError as exc:
+        return [("config.filters", str(exc))]
+    return []
 
 
 def save_report(report: AnalyticsReport) -> AnalyticsReport:

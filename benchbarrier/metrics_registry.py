@@ -1,7 +1,11 @@
 """The registry of business metrics (revenue, orders, email_open_rate...): each with its
 name, a one-line formula in words, its unit, the dimensions it can be split by, and how
-it is computed for a period. analytics fills it with the metrics its events answer;
-other apps add theirs (marketing: customer_count). The kernel names none."""
+it is computed for a period; and of the dimensions beyond time (channel, campaign,
+customer_segment...), each a named set of scopes. analytics fills both with what its
+events answer; other apps add theirs (marketing: customer_segment). The kernel names none.
+
+A scope narrows the events a metric reads (a Django Q over them: these customers, these
+sessions); a metric computed in a scope is its value for that part of the shop."""
 
 from __future__ import annotations
 
@@ -9,8 +13,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 Value = Decimal | int | None
+Scope = Any  # a Django Q over the events, or None for all of them
 
 
 @dataclass(frozen=True)
@@ -28,9 +34,47 @@ class Metric:
     name: str
     formula: str  # in words, for people (the README and /api/analytics/metrics)
     unit: str  # "currency", "count", "ratio"
-    compute: Callable[[Period], Value]
+    compute: Callable[[Period, Scope], Value]
     # Beyond the time dimensions (date, week, month), which every metric has.
     dimensions: tuple[str, ...] = field(default=())
+    # Dimensions the metric splits by itself (an order's items by product category),
+    # rather than through the dimension's scopes: {dimension: (period, scope) -> values}.
+    splitters: dict[str, Callable[[Period, Scope], dict[str, Value]]] = field(default_factory=dict)
+
+    def value(self, period: Period, scope: Scope = None) -> Value:
+        return self.compute(period, scope)
+
+    def split(self, dimension: str, period: Period, scope: Scope = None) -> dict[str, Value]:
+        """The metric for each value of `dimension` (one the metric lists)."""
+        if dimension in self.splitters:
+            return self.splitters[dimension](period, scope)
+        found = get_dimension(dimension)
+        if found is None:
+            return {}
+        return {
+            value: self.compute(period, part if scope is None else scope & part)
+            for value, part in found.scopes(period).items()
+        }
+
+
+@dataclass(frozen=True)
+class Dimension:
+    name: str
+    description: str  # what a value is, for people
+    # Its values in a period, each with the scope of the events that belong to it.
+    scopes: Callable[[Period], dict[str, Scope]]
+
+
+_dimensions: dict[str, Dimension] = {}
+
+
+def register_dimension(dimension: Dimension) -> Dimension:
+    _dimensions[dimension.name] = dimension
+    return dimension
+
+
+def get_dimension(name: str) -> Dimension | None:
+    return _dimensions.get(name)
 
 
 _metrics: dict[str, Metric] = {}

@@ -18,6 +18,8 @@ class MarketingConfig(AppConfig):
         from marketing.email.mailer import EmailPathMailer
 
         register_mailer(EmailPathMailer())
+        from marketing import dimensions  # noqa: F401  (customer_segment, campaign)
+
         tracking.connect(webhooks.on_tracking, dispatch_uid="marketing.esp_tracking")
         post_migrate.connect(_install_email_templates, sender=self)
         post_migrate.connect(_install_sequences, sender=self)

@@ -191,7 +191,16 @@ def _record_sent(sent: list[EmailDelivery]) -> None:
             for d in sent
         ],
     )
-    store_events([email_event(d, "email.sent", {"template": d.template.slug}) for d in sent])
+    store_events([email_event(d, "email.sent", _sent_properties(d)) for d in sent])
+
+
+def _sent_properties(delivery: EmailDelivery) -> dict[str, Any]:
+    """The template, and the campaign of a campaign's email (its `campaign` dimension)."""
+    found = {"template": delivery.template.slug}
+    kind, _, number = delivery.source.partition(" ")
+    if kind == "campaign" and number.isdigit():
+        found["campaignId"] = int(number)
+    return found
 
 
 def sending_decisions(

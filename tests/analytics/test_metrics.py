@@ -120,8 +120,8 @@ def test_the_query_api_splits_by_month_and_says_what_it_left_out(shop, key_clien
     [
         ({"metrics": "profit"}, "metrics", 'unknown metric "profit"'),
         ({}, "metrics", "one or more metrics"),
-        ({"metrics": "revenue", "dimensions": "channel"}, "dimensions",
-         "revenue cannot be split by channel"),
+        ({"metrics": "mrr", "dimensions": "channel"}, "dimensions",
+         "mrr cannot be split by channel"),
         ({"metrics": "revenue", "dimensions": "colour"}, "dimensions", 'unknown dimension "colour"'),
         ({"metrics": "revenue", "dimensions": "week,month"}, "dimensions", "one time dimension"),
         ({"metrics": "revenue", "period": "forever"}, "period", "one of today"),
