@@ -5,7 +5,8 @@
   without one; the back office's own events belong to their channel by name (`email.*`
   to "email", `sms.*`, `push.*`, `social.*`).
 - product_category: an order's items by their `category` ("(none)" without one): revenue
-  is the items' price x quantity, orders count the orders holding such an item. Split by
+  is the items' price x quantity (an order without items: its total, under "(none)"),
+  orders count the orders holding such an item. Split by
   the order metrics themselves (`category_splitters`).
 
 Campaigns and customer segments are marketing's (`marketing/dimensions.py`).
@@ -77,8 +78,10 @@ def _by_category(period: Period, scope: Scope) -> dict[str, tuple[Decimal, int]]
     orders: dict[str, int] = defaultdict(int)
     for _, properties, rate in orders_in_currency(period, scope=scope):
         items = properties.get("items")
-        if rate is None or not isinstance(items, list):
+        if rate is None:
             continue
+        if not isinstance(items, list) or not items:  # the whole order, uncategorised
+            items = [{"price": properties.get("total"), "quantity": 1}]
         seen = set()
         for item in items:
             if not isinstance(item, dict):

@@ -78,19 +78,36 @@ def generate_report(job: Job) -> dict[str, Any]:
     schema={
         "type": "object",
         "properties": {
-            "kind": {"enum": ["events"]},
+            "kind": {"enum": ["events", "report", "customer"]},
             "start": {"type": "string", "format": "date"},
             "end": {"type": "string", "format": "date"},
+            "runId": {"type": "integer"},
+            "userId": {"type": "string", "minLength": 1, "maxLength": 255},
         },
-        "required": ["kind", "start", "end"],
+        "required": ["kind"],
         "additionalProperties": False,
+        "allOf": [
+            {"if": {"properties": {"kind": {"const": kind}}}, "then": {"required": needs}}
+            for kind, needs in (("events", ["start", "end"]), ("report", ["runId"]),
+                                ("customer", ["userId"]))
+        ],
     },
-)
+)  # fmt: skip
 def export_data(job: Job) -> dict[str, Any]:
-    """The seed's `data.export`: events of `start`..`end` (days included) as CSV in a zip,
-    with a download link that expires."""
+    """The seed's `data.export` ("export user data"), in a zip with a download link that
+    expires: events of `start`..`end` (days included), a report run's breakdown
+    (`runId`), or everything held about one customer (`userId`, the GDPR access right)."""
     from analytics import exports, query
+    from analytics.models import ReportRun
 
+    kind = job.payload["kind"]
+    if kind == "customer":
+        return exports.export_customer(job, job.payload["userId"])
+    if kind == "report":
+        run = ReportRun.objects.filter(pk=job.payload["runId"]).first()
+        if run is None:
+            raise PermanentJobError(f"runId: no report run {job.payload['runId']}")
+        return exports.export_report(job, run)
     try:
         period = query.parse_period(None, job.payload["start"], job.payload["end"])
     except query.QueryError as exc:

@@ -18,6 +18,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from analytics import advanced, exports, query
+from analytics.models import ReportRun
 from benchbarrier.api import serializers as base
 from benchbarrier.durations import parse_duration
 from benchbarrier.metrics_registry import all_metrics
@@ -167,9 +168,24 @@ def _num(value: Any) -> str | None:
 
 
 class ExportRequestSerializer(base.Serializer):
-    kind = serializers.ChoiceField(choices=["events"], default="events")
-    start = serializers.DateField()
-    end = serializers.DateField()
+    kind = serializers.ChoiceField(choices=["events", "report", "customer"], default="events")
+    start = serializers.DateField(required=False, help_text="events: the first day")
+    end = serializers.DateField(required=False, help_text="events: the last day, included")
+    run_id = serializers.IntegerField(required=False, help_text="report: the run")
+    user_id = serializers.CharField(required=False, max_length=255,
+                                    help_text="customer: the site's user id")  # fmt: skip
+
+    def validate(self, data: dict[str, Any]) -> dict[str, Any]:
+        needs = {"events": ("start", "end"), "report": ("run_id",), "customer": ("user_id",)}
+        missing = {name: [f"required for kind {data['kind']}"]
+                   for name in needs[data["kind"]] if data.get(name) in (None, "")}  # fmt: skip
+        if missing:
+            raise ValidationError(missing)
+        if data["kind"] == "events" and data["end"] < data["start"]:
+            raise ValidationError({"end": ["on or after start"]})
+        if data["kind"] == "report" and not ReportRun.objects.filter(pk=data["run_id"]).exists():
+            raise ValidationError({"run_id": [f"no report run {data['run_id']}"]})
+        return data
 
 
 class ExportView(APIView):
@@ -177,19 +193,22 @@ class ExportView(APIView):
 
     @extend_schema(request=ExportRequestSerializer, responses={202: None})
     def post(self, request: Request) -> Response:
-        """Export events of `start`..`end` as CSV in a zip: a `data.export` job, whose
-        result (GET /api/automation/jobs/{jobId}) holds the download link."""
+        """Export in a zip, as a `data.export` job whose result
+        (GET /api/automation/jobs/{jobId}) holds the download link: events of
+        `start`..`end` (CSV), a report run's breakdown (`runId`), or everything held about
+        one customer (`userId`: the GDPR access right; the audit log names who asked)."""
         params = ExportRequestSerializer(data=request.data)
         params.is_valid(raise_exception=True)
         data = params.validated_data
-        if data["end"] < data["start"]:
-            raise ValidationError({"end": ["on or after start"]})
-        job, _ = enqueue(
-            job_type="data.export",
-            payload={"kind": data["kind"], "start": data["start"].isoformat(),
-                     "end": data["end"].isoformat()},
-            actor=Actor.from_request(request), request=request,
-        )  # fmt: skip
+        payload = {"kind": data["kind"]}
+        if data["kind"] == "events":
+            payload |= {"start": data["start"].isoformat(), "end": data["end"].isoformat()}
+        elif data["kind"] == "report":
+            payload["runId"] = data["run_id"]
+        else:
+            payload["userId"] = data["user_id"]
+        job, _ = enqueue(job_type="data.export", payload=payload,
+                         actor=Actor.from_request(request), request=request)  # fmt: skip
         return Response({"jobId": job.pk}, status=status.HTTP_202_ACCEPTED)
 
 
