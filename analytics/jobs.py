@@ -165,3 +165,29 @@ def sync_analytics(job: Job) -> dict[str, Any]:
         answer |= {"stopped": result.reason, "continuesAt": result.resume_at.isoformat(),
                    "continuedBy": str(follow_up.pk), "from": rest["startDate"]}  # fmt: skip
     return answer
+
+
+@job_handler(
+    "analytics.forward",
+    max_attempts=5,
+    retry_delay=timedelta(minutes=1),
+    schema={
+        "type": "object",
+        "properties": {
+            "eventIds": {"type": "array", "items": {"type": "integer"}, "maxItems": 1000}
+        },
+        "required": ["eventIds"],
+        "additionalProperties": False,
+    },
+)
+def forward_to_ga4(job: Job) -> dict[str, Any]:
+    """Orders to GA4 through the Measurement Protocol (see analytics.measurement_protocol)."""
+    from analytics import measurement_protocol
+    from benchbarrier import outbound
+
+    if not measurement_protocol.configured():
+        raise PermanentJobError("GA4_MEASUREMENT_ID and GA4_API_SECRET are not set")
+    try:
+        return measurement_protocol.forward(job.payload["eventIds"])
+    except outbound.BlockedAddress as exc:
+        raise PermanentJobError(str(exc)) from None

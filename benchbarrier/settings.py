@@ -237,18 +237,19 @@ CELERY_BEAT_SCHEDULE["marketing.refresh_segments"] = {
 # ("EUR=1.08,GBP=1.27": units of the reporting currency per unit), or left out and named.
 REPORTING_CURRENCY = env_str("REPORTING_CURRENCY", "USD").upper()
 CURRENCY_RATES = env_list("CURRENCY_RATES", [])
-# How long a data export's download link works.
-DATA_EXPORT_LINK_HOURS = env_int("DATA_EXPORT_LINK_HOURS", 24)
-# Google Analytics 4 (analytics.sync): the property, a service account's JSON key file
-# (empty: Google's application default credentials), the Data API's address, the
-# property's token quotas (a standard property's) and the share of them the sync may use,
-# so the shop's own GA4 dashboards keep the rest.
+DATA_EXPORT_LINK_HOURS = env_int("DATA_EXPORT_LINK_HOURS", 24)  # an export's link works so long
+# Google Analytics 4: analytics.sync's property, key file, API, quotas and share of them;
+# orders go to the Measurement Protocol when its id and secret are set (README: GA4).
 GA4_PROPERTY_ID = env_str("GA4_PROPERTY_ID")
 GA4_CREDENTIALS_FILE = env_str("GA4_CREDENTIALS_FILE")
 GA4_API_ENDPOINT = env_str("GA4_API_ENDPOINT", "analyticsdata.googleapis.com")
 GA4_TOKENS_PER_HOUR = env_int("GA4_TOKENS_PER_HOUR", 40_000)
 GA4_TOKENS_PER_DAY = env_int("GA4_TOKENS_PER_DAY", 200_000)
 GA4_QUOTA_SHARE_PERCENT = env_int("GA4_QUOTA_SHARE_PERCENT", 50)
+GA4_MEASUREMENT_ID = env_str("GA4_MEASUREMENT_ID")
+GA4_API_SECRET = env_str("GA4_API_SECRET")
+GA4_MP_URL = env_str("GA4_MP_URL", "https://www.google-analytics.com/mp/collect")
+GA4_MP_ALLOWED_HOSTS = env_list("GA4_MP_ALLOWED_HOSTS", [])
 CELERY_BEAT_SCHEDULE["analytics.sync_ga4"] = {"task": "analytics.sync_ga4", "schedule": 3 * 3600.0}
 
 # --- Campaigns -----------------------------------------------------------------------------
