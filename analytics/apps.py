@@ -16,6 +16,7 @@ class AnalyticsConfig(AppConfig):
         from analytics.models import AnalyticsReport
 
         post_migrate.connect(_install_reports, sender=self)
+        post_migrate.connect(_build_rollups, sender=self)
         # a report's schedule follows it, however it is saved or deleted
         post_save.connect(_schedule, sender=AnalyticsReport, dispatch_uid="report.schedule")
         post_delete.connect(_unschedule, sender=AnalyticsReport, dispatch_uid="report.unschedule")
@@ -31,6 +32,13 @@ def _unschedule(instance: object, **kwargs: object) -> None:
     from analytics.report_schedules import remove_report_schedule
 
     remove_report_schedule(instance.pk)
+
+
+def _build_rollups(**kwargs: object) -> None:
+    """Rollups made from the events already stored, the first time (an upgrade)."""
+    from analytics.rollups import rebuild_if_missing
+
+    rebuild_if_missing()
 
 
 def _install_reports(**kwargs: object) -> None:

@@ -20,7 +20,8 @@ from typing import Any
 
 from django.db.models import Q
 
-from analytics.metrics import BACK_OFFICE, CENT, _amount, orders_in_currency
+from analytics.currency import CENT, amount
+from analytics.metrics import BACK_OFFICE, orders_in_currency
 from analytics.models import Event
 from benchbarrier.metrics_registry import Dimension, Period, Scope, Value, register_dimension
 
@@ -87,8 +88,8 @@ def _by_category(period: Period, scope: Scope) -> dict[str, tuple[Decimal, int]]
             if not isinstance(item, dict):
                 continue
             category = str(item.get("category") or NO_CATEGORY)
-            price = _amount(item.get("price")) or Decimal(0)
-            quantity = _amount(item.get("quantity") or 1) or Decimal(1)
+            price = amount(item.get("price")) or Decimal(0)
+            quantity = amount(item.get("quantity") or 1) or Decimal(1)
             revenue[category] += price * quantity * rate
             seen.add(category)
         for category in seen:

@@ -26,8 +26,8 @@ the kernel's metric registry. Definitions (the README says the same):
 Each takes a scope (a part of the shop: a channel, a segment...; see
 `analytics.dimensions`), and is registered in `analytics.seed_metrics`.
 
-These read raw events (correct at any size, fast for a shop's first years); reports at
-scale read rollups (issue 16, to come).
+The order and customer metrics read the rollups (`analytics.rollups`) when they can
+answer, the events otherwise; tests hold both to the same hand-worked figures.
 """
 
 from __future__ import annotations
@@ -35,16 +35,17 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from datetime import timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
 from django.db.models import Count, QuerySet, Sum
 
+from analytics import rollups
+from analytics.currency import CENT, currency_of, rates
+from analytics.currency import amount as number
 from analytics.models import Event, Ga4Daily
 from benchbarrier.metrics_registry import Period, Scope
-
-CENT = Decimal("0.01")
 
 
 def _events(name: str | Iterable[str], period: Period | None = None, *, before: Any = None,
@@ -60,23 +61,6 @@ def _events(name: str | Iterable[str], period: Period | None = None, *, before: 
     return found
 
 
-def rates() -> dict[str, Decimal]:
-    """Units of REPORTING_CURRENCY per unit of each other currency."""
-    table = {settings.REPORTING_CURRENCY: Decimal(1)}
-    for pair in settings.CURRENCY_RATES:
-        code, _, rate = pair.partition("=")
-        table[code.strip().upper()] = Decimal(rate.strip())
-    return table
-
-
-def _amount(value: Any) -> Decimal | None:
-    try:
-        amount = Decimal(str(value))
-    except (InvalidOperation, ValueError):
-        return None
-    return amount if amount.is_finite() else None
-
-
 def order_amounts(period: Period | None = None, *, before: Any = None, scope: Scope = None
                   ) -> tuple[list[tuple[str | None, Decimal]], Counter[str]]:  # fmt: skip
     """(user id, total in the reporting currency) of each order, and how many orders
@@ -84,11 +68,11 @@ def order_amounts(period: Period | None = None, *, before: Any = None, scope: Sc
     kept: list[tuple[str | None, Decimal]] = []
     left_out: Counter[str] = Counter()
     for user_id, properties, rate in orders_in_currency(period, before=before, scope=scope):
-        amount = _amount(properties.get("total"))
+        amount = number(properties.get("total"))
         if amount is None:
             left_out["a total that is not a number"] += 1
         elif rate is None:
-            left_out[_currency(properties)] += 1
+            left_out[currency_of(properties)] += 1
         else:
             kept.append((user_id, amount * rate))
     return kept, left_out
@@ -103,23 +87,25 @@ def orders_in_currency(period: Period | None = None, *, before: Any = None,
     table = rates()
     rows = _events("order.completed", period, before=before, scope=scope)
     for user_id, properties in rows.values_list("user_id", "properties").iterator(2000):
-        yield user_id, properties, table.get(_currency(properties))
-
-
-def _currency(properties: dict[str, Any]) -> str:
-    return str(properties.get("currency") or settings.REPORTING_CURRENCY).upper()
+        yield user_id, properties, table.get(currency_of(properties))
 
 
 def revenue(period: Period, scope: Scope = None) -> Decimal:
+    if rollups.usable(period, scope):
+        return rollups.revenue(period, scope)
     kept = order_amounts(period, scope=scope)[0]
     return sum((amount for _, amount in kept), Decimal(0)).quantize(CENT)
 
 
 def orders(period: Period, scope: Scope = None) -> int:
+    if rollups.usable(period, scope):
+        return rollups.orders(period, scope)
     return _events("order.completed", period, scope=scope).count()
 
 
 def average_order_value(period: Period, scope: Scope = None) -> Decimal | None:
+    if rollups.usable(period, scope):
+        return rollups.average_order_value(period, scope)
     kept, _ = order_amounts(period, scope=scope)
     if not kept:
         return None
@@ -198,6 +184,8 @@ def social_engagement(period: Period, scope: Scope = None) -> int:
 
 
 def mrr(period: Period, scope: Scope = None) -> Decimal:
+    if rollups.usable(period, scope):
+        return rollups.mrr(period, scope)
     table = rates()
     active: dict[str, Decimal] = {}
     names = ["subscription.started", "subscription.cancelled"]
@@ -207,7 +195,7 @@ def mrr(period: Period, scope: Scope = None) -> Decimal:
         if name == "subscription.cancelled":
             active.pop(key, None)
             continue
-        amount = _amount(properties.get("amount"))
+        amount = number(properties.get("amount"))
         currency = str(properties.get("currency") or settings.REPORTING_CURRENCY).upper()
         if amount is None or currency not in table:
             continue
@@ -217,6 +205,8 @@ def mrr(period: Period, scope: Scope = None) -> Decimal:
 
 
 def customer_count(period: Period, scope: Scope = None) -> int:
+    if rollups.usable(period, scope):
+        return rollups.customer_count(period, scope)
     found = _events("user.created", before=period.end, scope=scope)
     return found.exclude(user_id__isnull=True).values("user_id").distinct().count()
 
@@ -227,11 +217,15 @@ def _buyers(period: Period, scope: Scope) -> set[str]:
 
 
 def churn_rate(period: Period, scope: Scope = None) -> Decimal | None:
+    if rollups.usable(period, scope):
+        return _ratio(*reversed(rollups.buyers_lost(period, scope)))
     before = _buyers(period.previous, scope)
     return _ratio(len(before - _buyers(period, scope)), len(before))
 
 
 def ltv(period: Period, scope: Scope = None) -> Decimal | None:
+    if rollups.usable(period, scope):
+        return rollups.ltv(period, scope)
     kept, _ = order_amounts(before=period.end, scope=scope)
     customers = {user for user, _ in kept if user}
     if not customers:

@@ -149,3 +149,93 @@ class Ga4Daily(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date} {self.source_medium} {self.campaign}"
+
+
+# --- Rollups (analytics.rollups): kept in the transaction that stores the events ---------
+
+
+class OrderHour(models.Model):
+    """Orders of one customer ("" for none) in one hour (UTC) in one currency."""
+
+    hour = models.DateTimeField()
+    user_id = models.CharField(max_length=255)
+    currency = models.CharField(max_length=8)
+    orders = models.IntegerField(default=0)
+    bad_totals = models.IntegerField(default=0, help_text="Orders whose total is no number.")
+    amount = models.DecimalField(max_digits=20, decimal_places=4, default=0)
+
+    class Meta:
+        db_table = "analytics_order_hours"
+        constraints = [models.UniqueConstraint(fields=["hour", "user_id", "currency"],
+                                               name="order_hours_once")]  # fmt: skip
+        indexes = [models.Index(fields=["user_id", "hour"], name="order_hours_user")]
+
+    def __str__(self) -> str:
+        return f"{self.hour:%Y-%m-%d %H}h {self.user_id} {self.currency}"
+
+
+class OrderTotal(models.Model):
+    """All orders of one hour (UTC) in one currency, with or without a customer."""
+
+    hour = models.DateTimeField()
+    currency = models.CharField(max_length=8)
+    with_user = models.BooleanField()
+    orders = models.IntegerField(default=0)
+    bad_totals = models.IntegerField(default=0)
+    amount = models.DecimalField(max_digits=20, decimal_places=4, default=0)
+
+    class Meta:
+        db_table = "analytics_order_totals"
+        constraints = [models.UniqueConstraint(fields=["hour", "currency", "with_user"],
+                                               name="order_totals_once")]  # fmt: skip
+
+    def __str__(self) -> str:
+        return f"{self.hour:%Y-%m-%d %H}h {self.currency}"
+
+
+class Buyer(models.Model):
+    """A customer's first order with a total, per currency."""
+
+    user_id = models.CharField(max_length=255)
+    currency = models.CharField(max_length=8)
+    first_order_at = models.DateTimeField()
+
+    class Meta:
+        db_table = "analytics_buyers"
+        constraints = [models.UniqueConstraint(fields=["user_id", "currency"],
+                                               name="buyers_once")]  # fmt: skip
+        indexes = [models.Index(fields=["first_order_at"], name="buyers_first")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.currency}"
+
+
+class Signup(models.Model):
+    """A customer's first `user.created`."""
+
+    user_id = models.CharField(max_length=255, primary_key=True)
+    signed_up_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        db_table = "analytics_signups"
+
+    def __str__(self) -> str:
+        return self.user_id
+
+
+class Subscription(models.Model):
+    """A subscription's latest start (its monthly amount) and the cancellation after it."""
+
+    subscription_id = models.CharField(max_length=255, primary_key=True)
+    user_id = models.CharField(max_length=255, blank=True)
+    amount = models.DecimalField(max_digits=20, decimal_places=4, null=True)
+    months = models.PositiveSmallIntegerField(default=1, help_text="12 for a yearly one.")
+    currency = models.CharField(max_length=8)
+    started_at = models.DateTimeField(null=True)
+    cancelled_at = models.DateTimeField(null=True)
+
+    class Meta:
+        db_table = "analytics_subscriptions"
+
+    def __str__(self) -> str:
+        return self.subscription_id

@@ -12,6 +12,7 @@ from typing import Any
 from django.db.models import Q
 from django.utils import timezone
 
+from analytics import rollups
 from analytics.metrics import order_amounts
 from benchbarrier import clock
 from benchbarrier.metrics_registry import (
@@ -114,7 +115,9 @@ def run(metric_names: list[str], dimensions: list[str], period: Period,
             answer.rows.append(first | {others[0]: value} | {
                 name: plain(found.get(value)) for name, found in splits.items()})  # fmt: skip
     if MONEY & set(metric_names):
-        answer.warnings = _left_out(order_amounts(period)[1])
+        counts = (rollups.left_out(rollups.money(period, None))
+                  if rollups.usable(period, None) else order_amounts(period)[1])  # fmt: skip
+        answer.warnings = _left_out(counts)
     return answer
 
 

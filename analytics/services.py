@@ -10,6 +10,7 @@ from typing import Any
 
 from django.db import transaction
 
+from analytics import rollups
 from analytics.bus import queue_delivery
 from analytics.models import Event
 from analytics.validation import EventInput, FieldError, validate_event
@@ -94,6 +95,7 @@ def store_events(events: Iterable[EventInput], *, now: Any = None) -> list[BusEv
     with transaction.atomic():
         for start in range(0, len(events), _CHUNK):
             stored.extend(_insert(events[start : start + _CHUNK], now))
+        rollups.apply(stored)
         queue_delivery(stored)
     return stored
 

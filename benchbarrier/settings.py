@@ -233,11 +233,11 @@ CELERY_BEAT_SCHEDULE["marketing.refresh_segments"] = {
 }
 
 # --- Analytics ------------------------------------------------------------------------------
-# Revenue is reported in this currency; orders in others are converted by these rates
-# ("EUR=1.08,GBP=1.27": units of the reporting currency per unit), or left out and named.
+# Revenue in this currency; others converted by these rates ("EUR=1.08": units per unit).
 REPORTING_CURRENCY = env_str("REPORTING_CURRENCY", "USD").upper()
 CURRENCY_RATES = env_list("CURRENCY_RATES", [])
 DATA_EXPORT_LINK_HOURS = env_int("DATA_EXPORT_LINK_HOURS", 24)  # an export's link works so long
+ANALYTICS_ROLLUPS = env_bool("ANALYTICS_ROLLUPS", True)  # off: every metric reads the events
 # Google Analytics 4: analytics.sync's property, key file, API, quotas and share of them;
 # orders go to the Measurement Protocol when its id and secret are set (README: GA4).
 GA4_PROPERTY_ID = env_str("GA4_PROPERTY_ID")

@@ -87,7 +87,9 @@ def october() -> Period:
         ("ltv", Decimal("74.67")),  # (100 + 30 + 50 + 44) / u1, u5, u2
     ],
 )
-def test_each_seed_metric_on_a_hand_checked_set(shop, name, expected):
+@pytest.mark.parametrize("rollups", [True, False], ids=["rollups", "events"])
+def test_each_seed_metric_on_a_hand_checked_set(shop, name, expected, rollups, settings):
+    settings.ANALYTICS_ROLLUPS = rollups  # the same figure from the rollups and the events
     assert get_metric(name).compute(october()) == expected
 
 
