@@ -45,7 +45,7 @@ from analytics import rollups
 from analytics.currency import CENT, currency_of, rates
 from analytics.currency import amount as number
 from analytics.models import Event, Ga4Daily
-from benchbarrier.metrics_registry import Period, Scope
+from benchbarrier.metrics_registry import Period, Scope, Value
 
 
 def _events(name: str | Iterable[str], period: Period | None = None, *, before: Any = None,
@@ -209,6 +209,24 @@ def customer_count(period: Period, scope: Scope = None) -> int:
         return rollups.customer_count(period, scope)
     found = _events("user.created", before=period.end, scope=scope)
     return found.exclude(user_id__isnull=True).values("user_id").distinct().count()
+
+
+def customer_counts(periods: list[Period], scope: Scope = None) -> list[Value]:
+    if rollups.usable_for(periods, scope):
+        return rollups.customer_counts(periods, scope)
+    return [customer_count(period, scope) for period in periods]
+
+
+def mrrs(periods: list[Period], scope: Scope = None) -> list[Value]:
+    if rollups.usable_for(periods, scope):
+        return rollups.mrrs(periods, scope)
+    return [mrr(period, scope) for period in periods]
+
+
+def ltvs(periods: list[Period], scope: Scope = None) -> list[Value]:
+    if rollups.usable_for(periods, scope):
+        return rollups.ltvs(periods, scope)
+    return [ltv(period, scope) for period in periods]
 
 
 def _buyers(period: Period, scope: Scope) -> set[str]:

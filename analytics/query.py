@@ -166,6 +166,14 @@ def _scope(metric: Metric, period: Period, filters: list[tuple[str, str]]) -> Sc
     return scope
 
 
+def values_of(metric: Metric, periods: list[Period], filters: list[tuple[str, str]]
+              ) -> list[Value]:  # fmt: skip
+    """The metric for each period (at once, when nothing is filtered)."""
+    if not filters:
+        return metric.values(periods)
+    return [value_of(metric, period, filters) for period in periods]
+
+
 def value_of(metric: Metric, period: Period, filters: list[tuple[str, str]]) -> Value:
     scope = _scope(metric, period, filters)
     own = [(d, v) for d, v in filters if d in metric.splitters]

@@ -30,9 +30,11 @@ def compute(report: AnalyticsReport, period: Period, *, summarise: bool = True) 
     filters = query.parse_filters(report_filters(config), metrics)
     for metric in metrics:
         name = metric.name
-        value = lambda p, metric=metric: query.value_of(metric, p, filters)  # noqa: E731
-        now, before = value(period), value(comparisons.previous(period))
-        history = [(short_label(p), value(p)) for p in past]
+        periods = [period, comparisons.previous(period), *past]
+        if has_last_year:
+            periods.append(year_ago)
+        now, before, *values = query.values_of(metric, periods, filters)
+        history = [(short_label(p), v) for p, v in zip(past, values, strict=False)]
         entry = {
             "name": name, "unit": metric.unit, "formula": metric.formula,
             "value": query.plain(now), "previous": query.plain(before),
@@ -41,7 +43,7 @@ def compute(report: AnalyticsReport, period: Period, *, summarise: bool = True) 
             "anomaly": comparisons.anomaly(now, [value for _, value in history]),
         }  # fmt: skip
         if has_last_year:
-            then = value(year_ago)
+            then = values[-1]
             entry |= {"lastYear": query.plain(then), "lastYearChange": change(now, then)}
         figures["metrics"].append(entry)
         if entry["anomaly"]:

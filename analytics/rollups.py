@@ -25,7 +25,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import Case, Count, Max, Q, QuerySet, Sum, When
 
 from analytics.currency import CENT, amount, currency_of, rates
 from analytics.models import Buyer, Event, OrderHour, OrderTotal, Signup, Subscription
@@ -34,6 +34,7 @@ from benchbarrier.metrics_registry import Period, Scope, Value
 
 NAMES = ("order.completed", "user.created", "subscription.started", "subscription.cancelled")
 Money = dict[str, tuple[int, int, Decimal]]  # currency -> (orders, bad totals, amount)
+ANY = "*"  # a buyer's first order in whatever currency
 # An ingested batch (1,000 events at most) upserts as plain VALUES, a fixed number of
 # statements whatever its size; only a rebuild's larger chunks go through COPY.
 STAGE_ABOVE = 5_000
@@ -77,6 +78,7 @@ def _orders(events: list[Any]) -> None:
             row[2] += total or 0
         if event.user_id and total is not None:
             firsts.append(((event.user_id, currency), event.timestamp))
+            firsts.append(((event.user_id, ANY), event.timestamp))
     counts = ("orders", "bad_totals", "amount")
     _add("analytics_order_hours", ("hour", "user_id", "currency"), hours, counts)
     _add("analytics_order_totals", ("hour", "currency", "with_user"), totals, counts)
@@ -159,6 +161,10 @@ def rebuild(*, chunk: int = 20_000, progress: Any = None) -> int:
                     progress(done)
         apply(batch)
         done += len(batch)
+    if connection.vendor == "postgresql":  # the planner's figures for tables just refilled
+        with connection.cursor() as cursor:
+            for model in (OrderHour, OrderTotal, Buyer, Signup, Subscription):
+                cursor.execute(f"ANALYZE {model._meta.db_table}")
     return done
 
 
@@ -250,23 +256,99 @@ def average_order_value(period: Period, scope: Scope) -> Value:
 
 
 def buyers_lost(period: Period, scope: Scope) -> tuple[int, int]:
-    """(customers who ordered in the period before, those of them with none in this)."""
-    rows = OrderHour.objects.exclude(user_id="")
+    """(customers who ordered in the period before, those of them with none in this),
+    in one pass over both periods' rows."""
+    rows = OrderHour.objects.exclude(user_id="").filter(
+        hour__gte=period.previous.start, hour__lt=period.end
+    )
     if scope is not None:
         rows = rows.filter(scope)
-    before = _within(rows, "hour", period.previous, None).values("user_id")
-    now = _within(rows, "hour", period, None).values("user_id")
-    return (before.distinct().count(),
-            before.exclude(user_id__in=now).distinct().count())  # fmt: skip
+    before = Case(When(hour__lt=period.start, then=1), default=0)
+    now = Case(When(hour__gte=period.start, then=1), default=0)
+    users = rows.values("user_id").annotate(was=Max(before), is_=Max(now)).filter(was=1)
+    with transaction.atomic():
+        if connection.vendor == "postgresql":  # a month's buyers, grouped in memory
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL work_mem = '32MB'")
+        found = users.aggregate(buyers=Count("user_id"), lost=Count("user_id", filter=Q(is_=0)))
+    return found["buyers"], found["lost"]
 
 
 def ltv(period: Period, scope: Scope) -> Value:
-    total, _ = converted(money(None, scope, before=period.end, with_user=True))
-    buyers = Buyer.objects.filter(first_order_at__lt=period.end, currency__in=list(rates()))
+    found = money(None, scope, before=period.end, with_user=True)
+    total, _ = converted(found)
+    rated = list(rates())
+    buyers = Buyer.objects.filter(first_order_at__lt=period.end)
     if scope is not None:
         buyers = buyers.filter(scope)
-    customers = buyers.values("user_id").distinct().count()
+    if set(found) <= set(rated):  # every currency counts: one row per buyer to count
+        customers = buyers.filter(currency=ANY).count()
+    else:
+        customers = buyers.filter(currency__in=rated).values("user_id").distinct().count()
     return (total / customers).quantize(CENT) if customers else None
+
+
+def usable_for(periods: list[Period], scope: Scope) -> bool:
+    return all(usable(period, scope) for period in periods)
+
+
+def customer_counts(periods: list[Period], scope: Scope) -> list[Value]:
+    """customer_count at the end of each period, in one pass."""
+    found = Signup.objects.filter(scope) if scope is not None else Signup.objects.all()
+    counts = found.aggregate(**{f"p{i}": Count("pk", filter=Q(signed_up_at__lt=p.end))
+                                for i, p in enumerate(periods)})  # fmt: skip
+    return [counts[f"p{i}"] for i in range(len(periods))]
+
+
+def mrrs(periods: list[Period], scope: Scope) -> list[Value]:
+    """mrr at the end of each period, in one pass."""
+    table = rates()
+    rows = Subscription.objects.filter(amount__isnull=False, currency__in=list(table))
+    if scope is not None:
+        rows = rows.filter(scope)
+    sums = rows.values("currency", "months").annotate(**{
+        f"p{i}": Sum("amount", filter=Q(started_at__lt=p.end) & (
+            Q(cancelled_at__isnull=True) | Q(cancelled_at__gte=p.end)))
+        for i, p in enumerate(periods)})  # fmt: skip
+    totals = [Decimal(0)] * len(periods)
+    for row in sums:
+        for i in range(len(periods)):
+            totals[i] += _decimal(row[f"p{i}"]) / row["months"] * table[row["currency"]]
+    return [total.quantize(CENT) for total in totals]
+
+
+def ltvs(periods: list[Period], scope: Scope) -> list[Value]:
+    """ltv at the end of each period: revenue and buyers before each end, in two passes."""
+    if scope is None:
+        orders_ = OrderTotal.objects.filter(with_user=True)
+    else:
+        orders_ = OrderHour.objects.filter(scope).exclude(user_id="")
+    before_each = {f"p{i}": Sum("amount", filter=Q(hour__lt=p.end))
+                   for i, p in enumerate(periods)}  # fmt: skip
+    sums = list(orders_.values("currency").annotate(**before_each))
+    table = rates()
+    currencies = {row["currency"] for row in sums}
+    buyers = Buyer.objects.filter(scope) if scope is not None else Buyer.objects.all()
+    if currencies <= set(table):
+        counts = buyers.filter(currency=ANY).aggregate(**{
+            f"p{i}": Count("pk", filter=Q(first_order_at__lt=p.end))
+            for i, p in enumerate(periods)})  # fmt: skip
+    else:
+        counts = buyers.filter(currency__in=list(table)).aggregate(**{
+            f"p{i}": Count("user_id", distinct=True, filter=Q(first_order_at__lt=p.end))
+            for i, p in enumerate(periods)})  # fmt: skip
+    found: list[Value] = []
+    for i in range(len(periods)):
+        total = sum((_decimal(row[f"p{i}"]) * table[row["currency"]] for row in sums
+                     if row["currency"] in table), Decimal(0))  # fmt: skip
+        customers = counts[f"p{i}"]
+        found.append((total / customers).quantize(CENT) if customers else None)
+    return found
+
+
+def _decimal(value: Any) -> Decimal:
+    """A sum as a Decimal (SQLite answers a filtered sum as a float)."""
+    return value if isinstance(value, Decimal) else Decimal(str(value or 0))
 
 
 def customer_count(period: Period, scope: Scope) -> int:

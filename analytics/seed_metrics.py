@@ -11,9 +11,12 @@ from analytics.metrics import (
     click_through_rate,
     conversion_rate,
     customer_count,
+    customer_counts,
     email_open_rate,
     ltv,
+    ltvs,
     mrr,
+    mrrs,
     orders,
     revenue,
     social_engagement,
@@ -47,13 +50,13 @@ SEED_METRICS = [
     Metric("website_visits", "sessions on the site (GA4's when configured and pulled, "
            "else the site's own events)", "count", website_visits, VISITS),
     Metric("mrr", "monthly amount of the subscriptions active at the period's end",
-           "currency", mrr, PEOPLE),
+           "currency", mrr, PEOPLE, compute_many=mrrs),
     Metric("customer_count", "customers signed up before the period's end", "count",
-           customer_count, PEOPLE),
+           customer_count, PEOPLE, compute_many=customer_counts),
     Metric("churn_rate", "buyers of the previous period with no order in this one / "
            "buyers of the previous period", "ratio", churn_rate, PEOPLE),
     Metric("ltv", "revenue of every order so far / customers who ordered", "currency", ltv,
-           PEOPLE),
+           PEOPLE, compute_many=ltvs),
 ]  # fmt: skip
 for _metric in SEED_METRICS:
     register_metric(_metric)

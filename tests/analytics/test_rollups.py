@@ -72,3 +72,15 @@ def test_a_customer_part_gives_the_same_figure_from_rollups_and_events(shop, nam
     from_rollups = metric.compute(october(), part)
     settings.ANALYTICS_ROLLUPS = False
     assert from_rollups == metric.compute(october(), part)
+
+
+@pytest.mark.parametrize("name", ["mrr", "customer_count", "ltv"])
+def test_several_periods_at_once_give_each_periods_figure(shop, name, settings):  # noqa: F811
+    from analytics import comparisons
+
+    metric = get_metric(name)
+    periods = [october(), *comparisons.history(october())]
+    at_once = metric.values(periods)
+    assert at_once == [metric.compute(p) for p in periods]
+    settings.ANALYTICS_ROLLUPS = False
+    assert at_once == metric.values(periods)  # and the events say the same
