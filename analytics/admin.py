@@ -1,8 +1,11 @@
 from __future__ import annotations
 
 import json
+from datetime import date
+from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.contrib import admin
 from django.core.paginator import Paginator
 from django.db import connection
@@ -11,9 +14,9 @@ from django.http import HttpRequest
 from django.utils.functional import cached_property
 from django.utils.html import format_html
 
+from analytics import query
 from analytics.catalogue import CATALOGUE
 from analytics.models import AnalyticsReport, Event, Ga4Daily, ReportRun
-from analytics.selectors import orders_by_day
 from benchbarrier.charts import bar_chart
 from benchbarrier.dashboard import Figure, Panel, list_link, panel, place
 
@@ -107,22 +110,30 @@ place("Analytics", Event, AnalyticsReport, ReportRun, Ga4Daily)
 
 @panel("Sales", order=10)
 def sales(request: HttpRequest) -> Panel:
-    """Revenue and orders today and over 30 days, from `order.completed` events."""
-    days = orders_by_day(30)
-    today = days[-1]
+    """Revenue and orders today and over 30 days: the metric registry's `revenue` and
+    `orders` (the reports' figures), a bar per day."""
+    month = query.parse_period("last_30_days", None, None)
+    days = query.run(["revenue", "orders"], ["date"], month).rows
+    today, currency = days[-1], settings.REPORTING_CURRENCY
+    revenue = [Decimal(d["revenue"]) for d in days]
     link = list_link(Event, event="order.completed")
     return Panel(
         "Sales",
         figures=[
-            Figure("revenue today", f"{today.revenue:,.2f}", link),
-            Figure("orders today", f"{today.orders:,}", link),
-            Figure("revenue, 30 days", f"{sum(d.revenue for d in days):,.2f}", link),
-            Figure("orders, 30 days", f"{sum(d.orders for d in days):,}", link),
+            Figure(f"revenue today ({currency})", f"{revenue[-1]:,.2f}", link),
+            Figure("orders today", f"{today['orders']:,}", link),
+            Figure(f"revenue, 30 days ({currency})", f"{sum(revenue):,.2f}", link),
+            Figure("orders, 30 days", f"{sum(d['orders'] for d in days):,}", link),
         ],
         chart=bar_chart(
-            [(f"{d.day:%a %-d %b}", d.revenue) for d in days], title="Revenue per day, 30 days"
+            [
+                (f"{date.fromisoformat(d['date']):%a %-d %b}", money)
+                for d, money in zip(days, revenue, strict=True)
+            ],
+            title="Revenue per day, 30 days",
         ),
-        note="From order.completed events (totals as the site sent them); a bar per day.",
+        note=f"The revenue and orders metrics (in {currency}; other currencies at "
+        "CURRENCY_RATES); a bar per day.",
         link=link,
     )
 

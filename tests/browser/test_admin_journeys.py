@@ -23,7 +23,8 @@ from tests.workflows.helpers import seed_workflow
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_log_in_and_read_the_days_figures(browser, marketer):
+def test_log_in_and_read_the_days_figures(browser, marketer, settings):
+    settings.REPORTING_CURRENCY = "EUR"  # the shop reports in euros
     marketer()
     record_events([{"eventName": "order.completed", "userId": "u1", "messageId": "o1",
                     "properties": {"orderId": "1001", "total": "129.90", "currency": "EUR"}}])  # fmt: skip
@@ -31,7 +32,7 @@ def test_log_in_and_read_the_days_figures(browser, marketer):
     browser.log_in("marketer")
     assert browser.text("h1").startswith("Today")
     sales = browser.find("section[aria-label=Sales]")
-    assert "129.90\nrevenue today" in sales.text and "1\norders today" in sales.text
+    assert "129.90\nrevenue today (EUR)" in sales.text and "1\norders today" in sales.text
     navigation = browser.text("#nav-sidebar").lower()  # headings are upper-cased by CSS
     assert "audience\n" in navigation and "automation\n" in navigation
     browser.screenshot("01-dashboard")
