@@ -142,13 +142,20 @@ def _subscriptions(events: list[Any]) -> None:
                 found.save(update_fields=["cancelled_at"])
 
 
-def rebuild(*, chunk: int = 20_000, progress: Any = None) -> int:
-    """Make every rollup again from the events; returns how many events were read."""
+def rebuild(period: Period | None = None, *, chunk: int = 20_000, progress: Any = None) -> int:
+    """Make the rollups again from the events (of `period` only: its hours' order rows
+    are replaced, and its events applied again to the firsts and subscriptions, which
+    keep the earliest and the latest whatever the order); returns the events read."""
     done = 0
     with transaction.atomic():
-        for model in (OrderHour, OrderTotal, Buyer, Signup, Subscription):
-            model.objects.all().delete()
         rows = Event.objects.filter(event_name__in=NAMES).order_by("timestamp", "id")
+        if period is None:
+            for model in (OrderHour, OrderTotal, Buyer, Signup, Subscription):
+                model.objects.all().delete()
+        else:
+            for model in (OrderHour, OrderTotal):
+                model.objects.filter(hour__gte=_hour(period.start), hour__lt=period.end).delete()
+            rows = rows.filter(timestamp__gte=_hour(period.start), timestamp__lt=period.end)
         batch: list[Event] = []
         for event in rows.only("id", "event_name", "user_id", "timestamp", "properties"
                                ).iterator(chunk_size=chunk):  # fmt: skip
