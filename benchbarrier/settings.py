@@ -182,8 +182,7 @@ CELERY_WORKER_MAX_TASKS_PER_CHILD = env_int("CELERY_MAX_TASKS_PER_CHILD", 1000)
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = env_str("TIME_ZONE", "UTC")
-# How often each worker records that it is alive, and how old a heartbeat may be before
-# /readyz stops counting that worker.
+# How often a worker records it is alive; how old a heartbeat may be before /readyz drops it.
 WORKER_HEARTBEAT_INTERVAL = env_int("WORKER_HEARTBEAT_INTERVAL", 15)
 WORKER_HEARTBEAT_MAX_AGE = env_int("WORKER_HEARTBEAT_MAX_AGE", 60)
 
@@ -210,8 +209,7 @@ CELERY_BEAT_SCHEDULE = {
 # Priority of the jobs that deliver stored events to their consumers (workflow triggers,
 # customer stats...): above ordinary work, so a big send does not delay triggers.
 BUS_DELIVERY_PRIORITY = env_int("BUS_DELIVERY_PRIORITY", 10)
-# How long each consumer's record of the batches it took is kept (against a batch
-# delivered twice); far longer than any delivery job can stay queued.
+# How long a consumer's record of its batches is kept (against a batch delivered twice).
 BUS_DELIVERY_KEEP_DAYS = env_int("BUS_DELIVERY_KEEP_DAYS", 7)
 # Extra modules holding event consumers, beyond each app's consumers.py (plugins).
 EVENT_CONSUMER_MODULES = env_list("EVENT_CONSUMER_MODULES")
@@ -250,6 +248,9 @@ GA4_MEASUREMENT_ID = env_str("GA4_MEASUREMENT_ID")
 GA4_API_SECRET = env_str("GA4_API_SECRET")
 GA4_MP_URL = env_str("GA4_MP_URL", "https://www.google-analytics.com/mp/collect")
 GA4_MP_ALLOWED_HOSTS = env_list("GA4_MP_ALLOWED_HOSTS", [])
+# The bot's fallback: the best intent under this probability, or this close to the second.
+CHATBOT_MIN_CONFIDENCE = float(env_str("CHATBOT_MIN_CONFIDENCE", "0.35"))
+CHATBOT_MIN_MARGIN = float(env_str("CHATBOT_MIN_MARGIN", "0.05"))
 CELERY_BEAT_SCHEDULE["analytics.sync_ga4"] = {"task": "analytics.sync_ga4", "schedule": 3 * 3600.0}
 
 # --- Campaigns -----------------------------------------------------------------------------
@@ -265,8 +266,7 @@ CAMPAIGN_STALE_SECONDS = env_int("CAMPAIGN_STALE_SECONDS", 180)
 # A/B tests: recipients each variant needs, and the chance of being best a winner needs.
 AB_MIN_SAMPLE = env_int("AB_MIN_SAMPLE", 500)
 AB_WIN_PROBABILITY = float(env_str("AB_WIN_PROBABILITY", "0.9"))
-# Attribution: an order counts for the last click this many days before it, else the
-# last open this many days before it.
+# Attribution: an order counts for the last click (else open) this many days before it.
 ATTRIBUTION_CLICK_DAYS = env_int("ATTRIBUTION_CLICK_DAYS", 5)
 ATTRIBUTION_OPEN_DAYS = env_int("ATTRIBUTION_OPEN_DAYS", 1)
 CELERY_BEAT_SCHEDULE["marketing.refresh_campaign_metrics"] = {

@@ -8,3 +8,15 @@ class ChatbotConfig(AppConfig):
 
     name = "chatbot"
     verbose_name = "Support bot"
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_migrate
+
+        post_migrate.connect(_install, sender=self)
+
+
+def _install(**kwargs: object) -> None:
+    """The shipped intents exist after every migrate (edits kept)."""
+    from chatbot.intents import install_intents
+
+    install_intents()

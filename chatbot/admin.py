@@ -1,0 +1,95 @@
+"""The bot in the admin: intents (phrases, responses, actions; saving one retrains the
+classifier), the trained versions, and conversations with their messages read-only."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from benchbarrier.dashboard import place
+from chatbot.models import BotConversation, BotIntent, BotMessage, IntentModel
+from chatbot.services import delete_intent, retrain, save_intent
+from jobs.services import enqueue
+
+
+@admin.register(BotIntent)
+class BotIntentAdmin(admin.ModelAdmin):
+    list_display = ["name", "description", "phrase_count", "response_count", "action_list"]
+    search_fields = ["name", "description"]
+    fields = ["name", "description", "training_phrases", "responses", "actions"]
+
+    def save_model(self, request: HttpRequest, obj: BotIntent, form: Any, change: bool) -> None:
+        save_intent(obj)  # and the classifier learns it
+
+    def delete_model(self, request: HttpRequest, obj: BotIntent) -> None:
+        delete_intent(obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[BotIntent]) -> None:
+        queryset.delete()
+        retrain()
+
+    @admin.display(description="phrases")
+    def phrase_count(self, intent: BotIntent) -> int:
+        return len(intent.training_phrases)
+
+    @admin.display(description="responses")
+    def response_count(self, intent: BotIntent) -> int:
+        return len(intent.responses)
+
+    @admin.display(description="actions")
+    def action_list(self, intent: BotIntent) -> str:
+        return ", ".join(str(a.get("type")) for a in intent.actions if isinstance(a, dict))
+
+
+@admin.register(IntentModel)
+class IntentModelAdmin(admin.ModelAdmin):
+    """The classifier's versions; the newest is in use."""
+
+    list_display = ["version", "intent_count", "phrases", "trained_at"]
+    fields = ["version", "intents", "phrases", "fingerprint", "trained_at"]
+    readonly_fields = fields
+    actions = ["train_now"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    @admin.display(description="intents")
+    def intent_count(self, model: IntentModel) -> int:
+        return len(model.intents)
+
+    @admin.action(description="Train again from the intents as they are")
+    def train_now(self, request: HttpRequest, queryset: QuerySet[IntentModel]) -> None:
+        enqueue(job_type="chatbot.train", request=request)
+        self.message_user(request, "Training queued: the new version appears here when done "
+                          "(none if the phrases did not change).", messages.SUCCESS)  # fmt: skip
+
+
+class MessageInline(admin.TabularInline):
+    model = BotMessage
+    fields = ["created_at", "sender_type", "content", "intent", "confidence"]
+    readonly_fields = fields
+    extra = 0
+    max_num = 0
+    can_delete = False
+
+
+@admin.register(BotConversation)
+class BotConversationAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "channel", "status", "user_id", "started_at", "ended_at"]
+    list_filter = ["channel", "status"]
+    search_fields = ["=user_id"]
+    fields = ["channel", "status", "user_id", "customer", "started_at", "ended_at", "metadata"]
+    readonly_fields = fields
+    inlines = [MessageInline]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+
+place("Automation", BotIntent, IntentModel, BotConversation)
