@@ -22,6 +22,7 @@ urlpatterns = [
     path("api/analytics/", include("analytics.urls")),
     path("api/marketing/", include("marketing.urls")),
     path("api/ai/", include("ai_content.urls")),
+    path("api/chat/", include("chatbot.urls")),
     re_path(r"^api/", errors.json_not_found),
     path("email/", include("marketing.email.urls")),
     path("", include("marketing.sms.urls")),

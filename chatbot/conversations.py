@@ -1,0 +1,118 @@
+"""Conversations on the web channel: a visitor starts one (the site's API key, and a token
+for that visitor's conversation, returned once and kept only as a hash), writes, and gets
+the bot's answer at once: the message stored with the intent and confidence read, then
+the intent's response. Out of scope, the bot asks to rephrase; a second fallback in a row,
+or asking for a person (an intent whose actions include `handoff`), escalates the
+conversation, and the bot stays silent while a person holds it.
+
+(Actions beyond handoff, the Meta channels and the agent inbox come next: issue 17.)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from benchbarrier import clock
+from chatbot import classifier
+from chatbot.models import BotConversation, BotIntent, BotMessage, ConversationStatus, Sender
+
+REPHRASE = "Sorry, I didn't catch that. Could you say it another way?"
+HANDING_OVER = "I'm bringing in a person from our team; they will answer here shortly."
+MAX_TEXT = 2000
+
+
+class ConversationError(ValueError):
+    def __init__(self, field: str, message: str) -> None:
+        self.field = field
+        super().__init__(message)
+
+
+@dataclass(frozen=True)
+class Started:
+    conversation: BotConversation
+    token: str  # shown once: the visitor's key to this conversation
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def start(*, user_id: str = "", channel: str = "web") -> Started:
+    token = secrets.token_urlsafe(24)
+    conversation = BotConversation.objects.create(
+        user_id=user_id, channel=channel, metadata={"tokenHash": _hash(token)}
+    )
+    return Started(conversation, token)
+
+
+def holds(conversation: BotConversation, token: str) -> bool:
+    """Whether `token` is this conversation's (compared in constant time)."""
+    expected = str(conversation.metadata.get("tokenHash", ""))
+    return bool(token) and hmac.compare_digest(expected, _hash(token))
+
+
+def reply_to(conversation: BotConversation, text: str) -> tuple[BotMessage, list[BotMessage]]:
+    """Store the visitor's message, read as an intent, and the bot's replies (none while a
+    person holds the conversation)."""
+    text = (text or "").strip()
+    if not text:
+        raise ConversationError("content", "write a message")
+    if len(text) > MAX_TEXT:
+        raise ConversationError("content", f"at most {MAX_TEXT} characters")
+    reading = classifier.classify(text)
+    with transaction.atomic():
+        conversation = BotConversation.objects.select_for_update().get(pk=conversation.pk)
+        if conversation.status == ConversationStatus.RESOLVED:
+            conversation.status, conversation.ended_at = ConversationStatus.ACTIVE, None
+            conversation.save(update_fields=["status", "ended_at"])
+        message = BotMessage.objects.create(
+            conversation=conversation, sender_type=Sender.USER, content=text,
+            intent=reading.intent if reading else "",
+            confidence=round(reading.confidence, 2) if reading else None,
+            metadata={"best": reading.best, "runnerUp": reading.runner_up,
+                      "margin": reading.margin} if reading else {},
+        )  # fmt: skip
+        if conversation.status == ConversationStatus.ESCALATED:
+            return message, []  # a person holds it: the bot stays silent
+        return message, [_answer(conversation, reading)]
+
+
+def _answer(conversation: BotConversation, reading: classifier.Reading | None) -> BotMessage:
+    intent = None
+    if reading is not None and reading.intent != classifier.FALLBACK:
+        intent = BotIntent.objects.filter(name=reading.intent).first()
+    wants_person = intent is not None and any(
+        isinstance(a, dict) and a.get("type") == "handoff" for a in intent.actions
+    )
+    if intent is None:
+        fallbacks = conversation.metadata.get("fallbacksInARow", 0) + 1
+        conversation.metadata["fallbacksInARow"] = fallbacks
+        if fallbacks >= 2:
+            return _escalate(conversation, "two fallbacks in a row")
+        conversation.save(update_fields=["metadata"])
+        return _say(conversation, REPHRASE, {"fallback": True})
+    conversation.metadata["fallbacksInARow"] = 0
+    if wants_person:
+        return _escalate(conversation, "asked for a person")
+    conversation.save(update_fields=["metadata"])
+    responses = intent.responses or [REPHRASE]
+    count = conversation.messages.filter(sender_type=Sender.BOT).count()
+    return _say(conversation, responses[count % len(responses)], {"intent": intent.name})
+
+
+def _escalate(conversation: BotConversation, why: str) -> BotMessage:
+    conversation.status = ConversationStatus.ESCALATED
+    conversation.metadata["escalated"] = {"why": why, "at": clock.now().isoformat()}
+    conversation.save(update_fields=["status", "metadata"])
+    return _say(conversation, HANDING_OVER, {"handoff": why})
+
+
+def _say(conversation: BotConversation, text: str, metadata: dict) -> BotMessage:
+    return BotMessage.objects.create(
+        conversation=conversation, sender_type=Sender.BOT, content=text, metadata=metadata
+    )

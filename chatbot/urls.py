@@ -1,0 +1,15 @@
+from __future__ import annotations
+
+from django.urls import re_path
+
+from chatbot.views import ConversationListView, ConversationView, MessageListView
+
+UUID = r"(?P<pk>[0-9a-f-]{36})"
+
+urlpatterns = [
+    re_path(r"^conversations/?$", ConversationListView.as_view(), name="chat-conversations"),
+    re_path(rf"^conversations/{UUID}/?$", ConversationView.as_view(), name="chat-conversation"),
+    re_path(
+        rf"^conversations/{UUID}/messages/?$", MessageListView.as_view(), name="chat-messages"
+    ),
+]

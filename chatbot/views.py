@@ -1,0 +1,94 @@
+"""`/api/chat/conversations` (scope `chat`): the site starts a conversation for a visitor
+(the answer carries the visitor's `token`, once), posts the visitor's messages with that
+token in `X-Conversation-Token`, and gets each message as stored (intent, confidence)
+with the bot's replies; GET reads the transcript (polling)."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from benchbarrier.api import serializers as base
+from benchbarrier.models import Scope
+from chatbot import conversations
+from chatbot.models import BotConversation, BotMessage
+
+TOKEN = OpenApiParameter("X-Conversation-Token", str, OpenApiParameter.HEADER, required=True,
+                         description="The token the conversation was started with.")  # fmt: skip
+
+
+class MessageSerializer(base.ModelSerializer):
+    class Meta:
+        model = BotMessage
+        fields = ["id", "sender_type", "content", "intent", "confidence", "created_at"]
+
+
+class ConversationSerializer(base.ModelSerializer):
+    class Meta:
+        model = BotConversation
+        fields = ["id", "channel", "status", "user_id", "started_at", "ended_at"]
+
+
+class StartSerializer(base.Serializer):
+    user_id = serializers.CharField(required=False, allow_blank=True, max_length=255,
+                                    help_text="The site's id of a signed-in visitor.")  # fmt: skip
+
+
+class PostSerializer(base.Serializer):
+    content = serializers.CharField(max_length=conversations.MAX_TEXT, trim_whitespace=True)
+
+
+class ConversationListView(APIView):
+    required_scope = Scope.CHAT
+
+    @extend_schema(request=StartSerializer, responses={201: ConversationSerializer})
+    def post(self, request: Request) -> Response:
+        """Start a conversation; the answer's `token` is shown this once."""
+        params = StartSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        started = conversations.start(user_id=params.validated_data.get("user_id", ""))
+        body = ConversationSerializer(started.conversation).data | {"token": started.token}
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+def _held(request: Request, pk: str) -> BotConversation:
+    found = BotConversation.objects.filter(pk=pk).first()
+    token = request.headers.get("X-Conversation-Token", "")
+    if found is None or not conversations.holds(found, token):
+        raise NotFound("No such conversation for this token.")
+    return found
+
+
+class ConversationView(APIView):
+    required_scope = Scope.CHAT
+
+    @extend_schema(parameters=[TOKEN], responses={200: ConversationSerializer})
+    def get(self, request: Request, pk: str) -> Response:
+        """The conversation and its transcript."""
+        conversation = _held(request, pk)
+        messages = MessageSerializer(conversation.messages.all(), many=True).data
+        return Response(ConversationSerializer(conversation).data | {"messages": messages})
+
+
+class MessageListView(APIView):
+    required_scope = Scope.CHAT
+
+    @extend_schema(parameters=[TOKEN], request=PostSerializer, responses={201: None})
+    def post(self, request: Request, pk: str) -> Response:
+        """The visitor's message: stored with its intent and confidence, and the replies."""
+        conversation = _held(request, pk)
+        params = PostSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        try:
+            message, replies = conversations.reply_to(
+                conversation, params.validated_data["content"]
+            )
+        except conversations.ConversationError as exc:
+            raise ValidationError({exc.field: [str(exc)]}) from None
+        return Response({"message": MessageSerializer(message).data,
+                         "replies": MessageSerializer(replies, many=True).data},
+                        status=status.HTTP_201_CREATED)  # fmt: skip

@@ -1,0 +1,74 @@
+"""Conversations on the web: started with the site's key (the visitor's token returned
+once), each message answered at once with its intent and confidence and the bot's reply,
+the fallback asking to rephrase, a person on request or after two fallbacks, and the bot
+silent while a person holds the conversation."""
+
+from __future__ import annotations
+
+import pytest
+
+from chatbot.conversations import HANDING_OVER, REPHRASE
+from chatbot.models import BotConversation
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def chat(key_client):
+    api = key_client("chat")
+    started = api.post("/api/chat/conversations", {"userId": "user_123"}, format="json")
+    assert started.status_code == 201, started.json()
+    body = started.json()
+
+    def say(text: str, token: str | None = None) -> tuple[int, dict]:
+        answer = api.post(f"/api/chat/conversations/{body['id']}/messages", {"content": text},
+                          format="json",
+                          HTTP_X_CONVERSATION_TOKEN=token or body["token"])  # fmt: skip
+        return answer.status_code, answer.json()
+
+    say.api, say.body = api, body
+    return say
+
+
+def test_a_question_is_answered_with_its_intent_and_the_reply(chat):
+    code, answer = chat("where is my order?")
+    assert code == 201
+    assert answer["message"]["intent"] == "order_status"
+    assert 0 < float(answer["message"]["confidence"]) <= 1
+    assert answer["replies"][0]["content"] == (
+        "I can help you track your order! Could you provide your order number?")  # fmt: skip
+    transcript = chat.api.get(f"/api/chat/conversations/{chat.body['id']}",
+                              HTTP_X_CONVERSATION_TOKEN=chat.body["token"]).json()  # fmt: skip
+    assert [m["senderType"] for m in transcript["messages"]] == ["user", "bot"]
+    assert transcript["userId"] == "user_123" and transcript["status"] == "active"
+
+
+def test_the_token_is_the_visitors_key_and_the_content_is_checked(chat):
+    code, _ = chat("hi", token="someone-elses")
+    assert code == 404
+    code, answer = chat("   ")
+    assert code == 400 and answer["errors"][0]["field"] == "content"
+    assert "tokenHash" in BotConversation.objects.get().metadata  # kept only as a hash
+    assert chat.body["token"] not in str(BotConversation.objects.get().metadata)
+
+
+def test_two_fallbacks_in_a_row_bring_a_person_and_the_bot_goes_quiet(chat):
+    _, first = chat("zxqv blorp kwijibo")
+    assert first["message"]["intent"] == "fallback" and first["replies"][0]["content"] == REPHRASE
+    _, second = chat("qqq zzz ppp")
+    assert second["replies"][0]["content"] == HANDING_OVER
+    assert BotConversation.objects.get().status == "escalated"
+    _, third = chat("hello?")
+    assert third["replies"] == []  # a person holds the conversation now
+
+
+def test_asking_for_a_person_hands_over_at_once(chat):
+    _, answer = chat("can I talk to a real person")
+    assert answer["message"]["intent"] == "talk_to_person"
+    assert answer["replies"][0]["content"] == HANDING_OVER
+    assert BotConversation.objects.get().metadata["escalated"]["why"] == "asked for a person"
+
+
+def test_the_chat_scope_is_required(key_client):
+    answer = key_client("marketing").post("/api/chat/conversations", {}, format="json")
+    assert answer.status_code == 403
