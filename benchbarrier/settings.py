@@ -251,6 +251,7 @@ GA4_MP_ALLOWED_HOSTS = env_list("GA4_MP_ALLOWED_HOSTS", [])
 # The bot's fallback: the best intent under this probability, or this close to the second.
 CHATBOT_MIN_CONFIDENCE = float(env_str("CHATBOT_MIN_CONFIDENCE", "0.35"))
 CHATBOT_MIN_MARGIN = float(env_str("CHATBOT_MIN_MARGIN", "0.05"))
+CHATBOT_ORDER_NUMBER = env_str("CHATBOT_ORDER_NUMBER", r"\b[A-Za-z]{0,4}-?\d{3,}\b")  # shop's form
 CELERY_BEAT_SCHEDULE["analytics.sync_ga4"] = {"task": "analytics.sync_ga4", "schedule": 3 * 3600.0}
 
 # --- Campaigns -----------------------------------------------------------------------------
@@ -259,8 +260,7 @@ CELERY_BEAT_SCHEDULE["analytics.sync_ga4"] = {"task": "analytics.sync_ga4", "sch
 CAMPAIGN_EMAIL_RATE = env_int("CAMPAIGN_EMAIL_RATE", 1000)
 CAMPAIGN_SEND_CHUNK = env_int("CAMPAIGN_SEND_CHUNK", 500)
 CAMPAIGN_PARALLEL_SENDERS = env_int("CAMPAIGN_PARALLEL_SENDERS", 4)
-# Time limit of one chunk; a chunk recorded but left unsent this long (its worker died)
-# is taken over by another sender.
+# Time limit of one chunk; a chunk left unsent this long (its worker died) is taken over.
 CAMPAIGN_SEND_TIMEOUT_SECONDS = env_int("CAMPAIGN_SEND_TIMEOUT_SECONDS", 120)
 CAMPAIGN_STALE_SECONDS = env_int("CAMPAIGN_STALE_SECONDS", 180)
 # A/B tests: recipients each variant needs, and the chance of being best a winner needs.

@@ -5,7 +5,8 @@ the intent's response. Out of scope, the bot asks to rephrase; a second fallback
 or asking for a person (an intent whose actions include `handoff`), escalates the
 conversation, and the bot stays silent while a person holds it.
 
-(Actions beyond handoff, the Meta channels and the agent inbox come next: issue 17.)
+Actions: `handoff`, and the order status (`chatbot.orders`: the number asked for, the
+order described only to its customer). The Meta channels and the agent inbox come next.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from dataclasses import dataclass
 from django.db import transaction
 
 from benchbarrier import clock
-from chatbot import classifier
+from chatbot import classifier, orders
 from chatbot.models import BotConversation, BotIntent, BotMessage, ConversationStatus, Sender
 
 REPHRASE = "Sorry, I didn't catch that. Could you say it another way?"
@@ -79,16 +80,24 @@ def reply_to(conversation: BotConversation, text: str) -> tuple[BotMessage, list
         )  # fmt: skip
         if conversation.status == ConversationStatus.ESCALATED:
             return message, []  # a person holds it: the bot stays silent
-        return message, [_answer(conversation, reading)]
+        return message, [_answer(conversation, reading, text)]
 
 
-def _answer(conversation: BotConversation, reading: classifier.Reading | None) -> BotMessage:
+def _actions(intent: BotIntent | None) -> set[str]:
+    return {str(a.get("type")) for a in (intent.actions if intent else []) if isinstance(a, dict)}
+
+
+def _answer(conversation: BotConversation, reading: classifier.Reading | None,
+            text: str) -> BotMessage:  # fmt: skip
     intent = None
     if reading is not None and reading.intent != classifier.FALLBACK:
         intent = BotIntent.objects.filter(name=reading.intent).first()
-    wants_person = intent is not None and any(
-        isinstance(a, dict) and a.get("type") == "handoff" for a in intent.actions
-    )
+    wants_person = "handoff" in _actions(intent)
+    waiting = orders.awaiting(conversation)  # for an order number, or its email
+    if waiting and (orders.given(conversation, text) or not wants_person):
+        said = orders.answer(conversation, text)
+        conversation.save(update_fields=["metadata"])
+        return _say(conversation, said, {"action": "lookup_order_status"})
     if intent is None:
         fallbacks = conversation.metadata.get("fallbacksInARow", 0) + 1
         conversation.metadata["fallbacksInARow"] = fallbacks
@@ -99,6 +108,8 @@ def _answer(conversation: BotConversation, reading: classifier.Reading | None) -
     conversation.metadata["fallbacksInARow"] = 0
     if wants_person:
         return _escalate(conversation, "asked for a person")
+    if "request_order_number" in _actions(intent):
+        orders.ask_for_number(conversation)
     conversation.save(update_fields=["metadata"])
     responses = intent.responses or [REPHRASE]
     count = conversation.messages.filter(sender_type=Sender.BOT).count()

@@ -72,3 +72,48 @@ def test_asking_for_a_person_hands_over_at_once(chat):
 def test_the_chat_scope_is_required(key_client):
     answer = key_client("marketing").post("/api/chat/conversations", {}, format="json")
     assert answer.status_code == 403
+
+
+@pytest.fixture
+def orders():
+    from analytics.services import record_events
+    from marketing.models import Customer
+
+    Customer.objects.create(external_id="user_123", email="ada@example.com")
+    record_events([
+        {"eventName": "order.completed", "userId": "user_123", "messageId": "o1",
+         "timestamp": "2026-11-20T10:00:00Z", "properties": {"orderId": "BB-10042",
+                                                             "total": "59.90"}},
+        {"eventName": "order.shipped", "userId": "user_123", "messageId": "o2",
+         "timestamp": "2026-11-21T10:00:00Z", "properties": {
+             "orderId": "BB-10042", "carrier": "DHL", "trackingNumber": "JD0142"}},
+        {"eventName": "order.completed", "userId": "user_9", "messageId": "o3",
+         "timestamp": "2026-11-22T10:00:00Z", "properties": {
+             "orderId": "BB-10077", "total": "20", "email": "bob@example.com"}},
+    ])  # fmt: skip
+
+
+def test_where_is_my_order_asks_the_number_and_answers_with_tracking(chat, orders):
+    _, asked = chat("where is my order")
+    assert "order number" in asked["replies"][0]["content"]
+    _, wrong = chat("it's the blue one")
+    assert wrong["replies"][0]["content"].startswith("That doesn't look like an order number")
+    _, found = chat("bb-10042")  # the signed-in customer's own order
+    assert found["replies"][0]["content"] == (
+        "Order BB-10042 is on its way with DHL: tracking number JD0142.")  # fmt: skip
+
+
+def test_someone_elses_order_needs_the_email_on_it(chat, orders):
+    chat("track my order")
+    _, asked = chat("BB-10077")
+    assert "what email address did you order with" in asked["replies"][0]["content"]
+    _, refused = chat("me@example.com")
+    assert refused["replies"][0]["content"].startswith("That email doesn't match this order")
+    chat("where is my order")
+    chat("BB-10077")
+    _, told = chat("it's bob@example.com")
+    assert told["replies"][0]["content"] == (
+        "Order BB-10077 (placed on 22 November) is being prepared; we'll email you when it "
+        "ships.")  # fmt: skip
+    _, unknown = chat("BB-99999")
+    assert unknown["replies"][0]["content"] != told["replies"][0]["content"]
