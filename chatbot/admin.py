@@ -8,8 +8,11 @@ from typing import Any
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.urls import reverse
 
-from benchbarrier.dashboard import place
+from analytics.query import parse_period
+from benchbarrier.dashboard import Figure, Panel, panel, place
+from benchbarrier.metrics_registry import get_metric
 from chatbot.models import BotConversation, BotIntent, BotMessage, IntentModel
 from chatbot.services import delete_intent, retrain, save_intent
 from jobs.services import enqueue
@@ -93,3 +96,24 @@ class BotConversationAdmin(admin.ModelAdmin):
 
 
 place("Automation", BotIntent, IntentModel, BotConversation)
+
+
+NONE = "\N{EN DASH}"  # no figure yet
+
+
+@panel("Support bot", order=60)
+def support_bot(request: HttpRequest) -> Panel:
+    """The bot over the last 30 days, from the same metrics the API and reports use."""
+    month = parse_period("last_30_days", None, None)
+    value = lambda name: get_metric(name).value(month)  # noqa: E731
+    link = reverse("admin:chatbot_botconversation_changelist")
+    share = lambda v: NONE if v is None else f"{float(v):.0%}"  # noqa: E731
+    waited = value("bot_first_response_seconds")
+    return Panel("Support bot", figures=[
+        Figure("resolved by the bot", share(value("bot_resolution_rate")), link),
+        Figure("kept from a person", share(value("bot_containment_rate")), link),
+        Figure("handed to a person", f"{value('bot_handoffs'):,}",
+               f"{link}?status__exact=escalated"),
+        Figure("messages not understood", share(value("bot_fallback_rate")), link),
+        Figure("median first answer", NONE if waited is None else f"{waited} s", link),
+    ], note="Conversations started in the last 30 days.", link=link)  # fmt: skip

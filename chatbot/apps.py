@@ -12,6 +12,8 @@ class ChatbotConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
+        from chatbot import metrics  # noqa: F401  (the bot's figures in the metric registry)
+
         post_migrate.connect(_install, sender=self)
 
 

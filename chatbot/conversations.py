@@ -93,11 +93,12 @@ def _answer(conversation: BotConversation, reading: classifier.Reading | None,
     if reading is not None and reading.intent != classifier.FALLBACK:
         intent = BotIntent.objects.filter(name=reading.intent).first()
     wants_person = "handoff" in _actions(intent)
-    waiting = orders.awaiting(conversation)  # for an order number, or its email
-    if waiting and (orders.given(conversation, text) or not wants_person):
-        said = orders.answer(conversation, text)
-        conversation.save(update_fields=["metadata"])
-        return _say(conversation, said, {"action": "lookup_order_status"})
+    if orders.awaiting(conversation):  # an order number, or the email on the order
+        if orders.given(conversation, text) or intent is None:
+            said = orders.answer(conversation, text)
+            conversation.save(update_fields=["metadata"])
+            return _say(conversation, said, {"action": "lookup_order_status"})
+        conversation.metadata.pop("awaiting", None)  # they moved on to something else
     if intent is None:
         fallbacks = conversation.metadata.get("fallbacksInARow", 0) + 1
         conversation.metadata["fallbacksInARow"] = fallbacks
@@ -110,7 +111,9 @@ def _answer(conversation: BotConversation, reading: classifier.Reading | None,
         return _escalate(conversation, "asked for a person")
     if "request_order_number" in _actions(intent):
         orders.ask_for_number(conversation)
-    conversation.save(update_fields=["metadata"])
+    if "resolve" in _actions(intent):  # thanks, goodbye: the bot's work is done
+        conversation.status, conversation.ended_at = ConversationStatus.RESOLVED, clock.now()
+    conversation.save(update_fields=["metadata", "status", "ended_at"])
     responses = intent.responses or [REPHRASE]
     count = conversation.messages.filter(sender_type=Sender.BOT).count()
     return _say(conversation, responses[count % len(responses)], {"intent": intent.name})

@@ -95,6 +95,7 @@ SHOP_INTENTS: list[dict[str, Any]] = [
             "that's all", "ok thanks bye", "much appreciated",
         ],
         "responses": ["You're welcome! Anything else I can help with?"],
+        "actions": [{"type": "resolve"}],
     },
 ]  # fmt: skip
 

@@ -117,3 +117,36 @@ def test_someone_elses_order_needs_the_email_on_it(chat, orders):
         "ships.")  # fmt: skip
     _, unknown = chat("BB-99999")
     assert unknown["replies"][0]["content"] != told["replies"][0]["content"]
+
+
+def test_the_bots_figures_are_metrics_in_the_query_api(chat, key_client):
+    from datetime import timedelta
+
+    from benchbarrier import clock
+
+    chat("where is my order")
+    chat("thanks, bye")  # resolved by the bot
+    other = chat.api.post("/api/chat/conversations", {}, format="json").json()
+    for text in ("zxqv blorp", "qqq zzz"):  # two fallbacks: handed to a person
+        chat.api.post(f"/api/chat/conversations/{other['id']}/messages", {"content": text},
+                      format="json", HTTP_X_CONVERSATION_TOKEN=other["token"])  # fmt: skip
+    today = clock.now().date()
+    answer = key_client("analytics").get("/api/analytics/query", {
+        "metrics": "bot_resolution_rate,bot_containment_rate,bot_handoffs,bot_fallback_rate,"
+                   "bot_first_response_seconds",
+        "start": (today - timedelta(days=1)).isoformat(), "end": today.isoformat(),
+    })  # fmt: skip
+    assert answer.status_code == 200, answer.json()
+    (row,) = answer.json()["rows"]
+    assert row["bot_resolution_rate"] == "0.5000" and row["bot_containment_rate"] == "0.5000"
+    assert row["bot_handoffs"] == 1
+    assert row["bot_fallback_rate"] == "0.5000"  # 2 of the 4 customer messages
+    assert float(row["bot_first_response_seconds"]) >= 0
+
+
+def test_the_dashboard_shows_the_bot(chat, staff_client):
+    from django.urls import reverse
+
+    chat("thanks!")
+    page = staff_client.get(reverse("admin:index")).content.decode()
+    assert 'aria-label="Support bot' in page and "resolved by the bot" in page
