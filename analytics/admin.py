@@ -17,6 +17,7 @@ from django.utils.html import format_html
 from analytics import query
 from analytics.catalogue import CATALOGUE
 from analytics.models import AnalyticsReport, Event, Ga4Daily, ReportRun
+from benchbarrier.admin.read_only import ReadOnlyAdmin
 from benchbarrier.charts import bar_chart
 from benchbarrier.dashboard import Figure, Panel, list_link, panel, place
 
@@ -59,7 +60,7 @@ class EventNameFilter(admin.SimpleListFilter):
 
 
 @admin.register(Event)
-class EventAdmin(admin.ModelAdmin):
+class EventAdmin(ReadOnlyAdmin):
     """Events as stored: read-only (they are facts)."""
 
     list_display = ["timestamp", "event_name", "user_id", "session_id", "short_properties"]
@@ -72,12 +73,6 @@ class EventAdmin(admin.ModelAdmin):
               "pretty_properties"]  # fmt: skip
     readonly_fields = fields
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
     @admin.display(description="properties")
     def short_properties(self, event: Event) -> str:
         text = json.dumps(event.properties, sort_keys=True)
@@ -89,7 +84,7 @@ class EventAdmin(admin.ModelAdmin):
 
 
 @admin.register(Ga4Daily)
-class Ga4DailyAdmin(admin.ModelAdmin):
+class Ga4DailyAdmin(ReadOnlyAdmin):
     """GA4's figures as `analytics.sync` pulled them: read-only."""
 
     list_display = ["date", "source_medium", "campaign", "sessions", "users",
@@ -97,12 +92,6 @@ class Ga4DailyAdmin(admin.ModelAdmin):
     list_filter = ["date", "source_medium"]
     search_fields = ["source_medium", "campaign"]
     date_hierarchy = "date"
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
 
 
 place("Analytics", Event, AnalyticsReport, ReportRun, Ga4Daily)

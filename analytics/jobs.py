@@ -9,6 +9,24 @@ from analytics.bus import DELIVER, deliver_jobs
 from jobs.models import Job
 from jobs.registry import PermanentJobError, job_handler
 
+# A batch of stored events, by id (the bus's delivery, forwarding to GA4).
+EVENT_IDS = {
+    "type": "object",
+    "properties": {"eventIds": {"type": "array", "items": {"type": "integer"}, "maxItems": 1000}},
+    "required": ["eventIds"],
+    "additionalProperties": False,
+}
+
+
+def _days(start: str, end: str | None) -> Any:
+    """The period of `start`..`end` (days included), or the job fails saying why."""
+    from analytics import query
+
+    try:
+        return query.parse_period(None, start, end)
+    except query.QueryError as exc:
+        raise PermanentJobError(f"{exc.field}: {exc}") from None
+
 
 @job_handler(
     DELIVER,
@@ -16,14 +34,7 @@ from jobs.registry import PermanentJobError, job_handler
     retry_delay=timedelta(seconds=5),
     timeout=timedelta(seconds=120),
     batch=True,
-    schema={
-        "type": "object",
-        "properties": {
-            "eventIds": {"type": "array", "items": {"type": "integer"}, "maxItems": 1000}
-        },
-        "required": ["eventIds"],
-        "additionalProperties": False,
-    },
+    schema=EVENT_IDS,
 )
 def deliver_events(jobs: list[Job]) -> dict[Any, Exception]:
     """Hand stored events to every event consumer (each takes a batch once)."""
@@ -51,17 +62,14 @@ def generate_report(job: Job) -> dict[str, Any]:
     """The seed's `report.generate`: a report for its last full period (or `start` to
     `end`, both days included), stored as a run and emailed to its recipients (unless
     `send` is false; a retried job sends no second copy)."""
-    from analytics import query, report_email, reports
+    from analytics import report_email, reports
     from analytics.models import AnalyticsReport
 
     report = AnalyticsReport.objects.filter(pk=job.payload["reportId"]).first()
     if report is None:
         raise PermanentJobError(f"report {job.payload['reportId']} no longer exists")
     if "start" in job.payload:
-        try:
-            period = query.parse_period(None, job.payload["start"], job.payload.get("end"))
-        except query.QueryError as exc:
-            raise PermanentJobError(f"{exc.field}: {exc}") from None
+        period = _days(job.payload["start"], job.payload.get("end"))
     else:
         period = reports.last_period(report)
     run = reports.generate(report, period)
@@ -97,7 +105,7 @@ def export_data(job: Job) -> dict[str, Any]:
     """The seed's `data.export` ("export user data"), in a zip with a download link that
     expires: events of `start`..`end` (days included), a report run's breakdown
     (`runId`), or everything held about one customer (`userId`, the GDPR access right)."""
-    from analytics import exports, query
+    from analytics import exports
     from analytics.models import ReportRun
 
     kind = job.payload["kind"]
@@ -108,11 +116,7 @@ def export_data(job: Job) -> dict[str, Any]:
         if run is None:
             raise PermanentJobError(f"runId: no report run {job.payload['runId']}")
         return exports.export_report(job, run)
-    try:
-        period = query.parse_period(None, job.payload["start"], job.payload["end"])
-    except query.QueryError as exc:
-        raise PermanentJobError(f"{exc.field}: {exc}") from None
-    return exports.export_events(job, period)
+    return exports.export_events(job, _days(job.payload["start"], job.payload["end"]))
 
 
 @job_handler(
@@ -171,14 +175,7 @@ def sync_analytics(job: Job) -> dict[str, Any]:
     "analytics.forward",
     max_attempts=5,
     retry_delay=timedelta(minutes=1),
-    schema={
-        "type": "object",
-        "properties": {
-            "eventIds": {"type": "array", "items": {"type": "integer"}, "maxItems": 1000}
-        },
-        "required": ["eventIds"],
-        "additionalProperties": False,
-    },
+    schema=EVENT_IDS,
 )
 def forward_to_ga4(job: Job) -> dict[str, Any]:
     """Orders to GA4 through the Measurement Protocol (see analytics.measurement_protocol)."""

@@ -7,15 +7,16 @@ from __future__ import annotations
 import io
 from decimal import Decimal
 
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-
 INK, ACCENT, MUTED = "#1f3a2e", "#c8553d", "#9aa59f"
 
 
 def bars_png(title: str, bars: list[tuple[str, Decimal | int | None]]) -> bytes:
     """One bar per (label, value), the last (this period) in the accent colour; a period
     without a value is an empty slot labelled "n/a"."""
+    # (imported here: every process loads this module, few draw)
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
     figure = Figure(figsize=(6, 2.2), dpi=100)
     FigureCanvasAgg(figure)
     axes = figure.add_subplot()

@@ -26,6 +26,7 @@ from analytics.models import AnalyticsReport, ReportRun
 from analytics.png_charts import bars_png
 from analytics.reports import current_period, report_errors, save_report
 from benchbarrier import clock
+from benchbarrier.admin.read_only import ReadOnlyAdmin
 from benchbarrier.charts import bar_chart
 from benchbarrier.durations import parse_duration
 from benchbarrier.mailer import MailerUnavailable, get_mailer
@@ -202,7 +203,7 @@ def _note(text: str) -> HttpResponse:
 
 
 @admin.register(ReportRun)
-class ReportRunAdmin(admin.ModelAdmin):
+class ReportRunAdmin(ReadOnlyAdmin):
     """A run as it was emailed: re-read, open its files, send again."""
 
     list_display = ["report", "period", "status", "sent_at", "recipients", "created_at"]
@@ -213,12 +214,6 @@ class ReportRunAdmin(admin.ModelAdmin):
     fields = ["report", "period", "status", "error", "sent_at", "recipients", "files",
               "anomaly_list", "email"]  # fmt: skip
     readonly_fields = fields
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
 
     @admin.display(description="period")
     def period(self, run: ReportRun) -> str:

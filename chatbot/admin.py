@@ -11,6 +11,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 
 from analytics.query import parse_period
+from benchbarrier.admin.read_only import ReadOnlyAdmin
 from benchbarrier.dashboard import Figure, Panel, panel, place
 from benchbarrier.metrics_registry import get_metric
 from chatbot.models import BotConversation, BotIntent, BotMessage, IntentModel
@@ -48,19 +49,13 @@ class BotIntentAdmin(admin.ModelAdmin):
 
 
 @admin.register(IntentModel)
-class IntentModelAdmin(admin.ModelAdmin):
+class IntentModelAdmin(ReadOnlyAdmin):
     """The classifier's versions; the newest is in use."""
 
     list_display = ["version", "intent_count", "phrases", "trained_at"]
     fields = ["version", "intents", "phrases", "fingerprint", "trained_at"]
     readonly_fields = fields
     actions = ["train_now"]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
 
     @admin.display(description="intents")
     def intent_count(self, model: IntentModel) -> int:

@@ -16,17 +16,19 @@ import io
 import json
 import threading
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import joblib
 from django.conf import settings
 from django.db import transaction
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import FeatureUnion, Pipeline
 
 from benchbarrier import clock
 from chatbot.models import BotIntent, IntentModel
+
+if TYPE_CHECKING:
+    from sklearn.pipeline import Pipeline
+
+# scikit-learn and joblib are imported where a model is fitted or loaded, not with this
+# module: every process imports it (the admin, the job registry), few ever read a message.
 
 FALLBACK = "fallback"
 WORD = r"(?u)\b\w+\b"  # single letters count ("a", "i") as words
@@ -42,6 +44,10 @@ class Reading:
 
 
 def pipeline() -> Pipeline:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import FeatureUnion, Pipeline
+
     words = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, lowercase=True,
                             token_pattern=WORD)  # fmt: skip
     chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True,
@@ -91,6 +97,8 @@ def train() -> IntentModel:
     if newest is not None and newest.fingerprint == mark:
         return newest
     model = fit(texts, labels)
+    import joblib
+
     buffer = io.BytesIO()
     joblib.dump(model, buffer)
     with transaction.atomic():
@@ -117,6 +125,8 @@ def current() -> Pipeline | None:
     with _lock:
         if _loaded.get("version") != version:
             # Our own blob, written by `train` into our own database (never user input).
+            import joblib
+
             blob = IntentModel.objects.get(version=version).blob
             _loaded.update(version=version, model=joblib.load(io.BytesIO(bytes(blob))))
         return _loaded["model"]

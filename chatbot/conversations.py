@@ -92,7 +92,7 @@ def _answer(conversation: BotConversation, reading: classifier.Reading | None,
     intent = None
     if reading is not None and reading.intent != classifier.FALLBACK:
         intent = BotIntent.objects.filter(name=reading.intent).first()
-    wants_person = "handoff" in _actions(intent)
+    actions = _actions(intent)
     if orders.awaiting(conversation):  # an order number, or the email on the order
         if orders.given(conversation, text) or intent is None:
             said = orders.answer(conversation, text)
@@ -107,11 +107,11 @@ def _answer(conversation: BotConversation, reading: classifier.Reading | None,
         conversation.save(update_fields=["metadata"])
         return _say(conversation, REPHRASE, {"fallback": True})
     conversation.metadata["fallbacksInARow"] = 0
-    if wants_person:
+    if "handoff" in actions:
         return _escalate(conversation, "asked for a person")
-    if "request_order_number" in _actions(intent):
+    if "request_order_number" in actions:
         orders.ask_for_number(conversation)
-    if "resolve" in _actions(intent):  # thanks, goodbye: the bot's work is done
+    if "resolve" in actions:  # thanks, goodbye: the bot's work is done
         conversation.status, conversation.ended_at = ConversationStatus.RESOLVED, clock.now()
     conversation.save(update_fields=["metadata", "status", "ended_at"])
     responses = intent.responses or [REPHRASE]

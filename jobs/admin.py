@@ -8,6 +8,7 @@ from django.db.models import Count, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils.html import format_html
 
+from benchbarrier.admin.read_only import ReadOnlyAdmin
 from benchbarrier.dashboard import Figure, Panel, list_link, panel, place
 from benchbarrier.services.audit import Actor
 from jobs import services
@@ -29,7 +30,7 @@ def pretty_json(value: Any) -> str:
 
 
 @admin.register(Job)
-class JobAdmin(admin.ModelAdmin):
+class JobAdmin(ReadOnlyAdmin):
     change_list_template = "admin/jobs/job/change_list.html"
     list_display = [
         "id",
@@ -70,12 +71,6 @@ class JobAdmin(admin.ModelAdmin):
         "lease_expires_at", "payload_pretty", "result_pretty", "error_message",
         "traceback_pretty", "error_history_pretty", "progress_display",
     ]  # fmt: skip
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
 
     def changelist_view(
         self, request: HttpRequest, extra_context: dict[str, Any] | None = None

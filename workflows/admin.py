@@ -14,6 +14,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
 from benchbarrier import clock
+from benchbarrier.admin.read_only import ReadOnlyAdmin
 from benchbarrier.dashboard import Figure, Panel, list_link, panel, place
 from benchbarrier.services.audit import Actor
 from workflows import services
@@ -305,7 +306,7 @@ class StepLogInline(admin.TabularInline):
 
 
 @admin.register(WorkflowExecution)
-class WorkflowExecutionAdmin(admin.ModelAdmin):
+class WorkflowExecutionAdmin(ReadOnlyAdmin):
     list_display = [
         "id",
         "workflow",
@@ -334,12 +335,6 @@ class WorkflowExecutionAdmin(admin.ModelAdmin):
     readonly_fields = fields
     inlines = [StepLogInline]
     actions = ["cancel"]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
 
     @admin.display(description="status", ordering="status")
     def coloured_status(self, execution: WorkflowExecution) -> str:

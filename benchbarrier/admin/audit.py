@@ -7,12 +7,13 @@ from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
 
+from benchbarrier.admin.read_only import ReadOnlyAdmin
 from benchbarrier.dashboard import place
 from benchbarrier.models import AuditLogEntry
 
 
 @admin.register(AuditLogEntry)
-class AuditLogEntryAdmin(admin.ModelAdmin):
+class AuditLogEntryAdmin(ReadOnlyAdmin):
     """Read-only: the audit log is written by the system and never edited."""
 
     list_display = ["created_at", "actor_label", "action", "target_link", "request_id"]
@@ -31,12 +32,6 @@ class AuditLogEntryAdmin(admin.ModelAdmin):
         "ip_address",
     ]
     readonly_fields = fields
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
 
     def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False

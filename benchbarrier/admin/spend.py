@@ -9,13 +9,14 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.html import format_html
 
 from benchbarrier import clock
+from benchbarrier.admin.read_only import ReadOnlyAdmin
 from benchbarrier.dashboard import Figure, Panel, list_link, panel, place
 from benchbarrier.models import Budget, ModelPrice, MonthlySpend, Notification, SpendEntry
 from benchbarrier.services.spend import month_spend, month_start
 
 
 @admin.register(SpendEntry)
-class SpendEntryAdmin(admin.ModelAdmin):
+class SpendEntryAdmin(ReadOnlyAdmin):
     """The spend ledger: read-only, written by every paid outside call."""
 
     list_display = ["created_at", "service", "operation", "model", "quantity", "cost_display",
@@ -23,12 +24,6 @@ class SpendEntryAdmin(admin.ModelAdmin):
     list_filter = ["service", "operation", "created_at"]
     search_fields = ["reference", "model"]
     date_hierarchy = "created_at"
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
 
     @admin.display(description="cost", ordering="cost")
     def cost_display(self, entry: SpendEntry) -> str:
@@ -105,7 +100,7 @@ def spend_chart(now: object = None) -> list[dict]:
 
 
 @admin.register(MonthlySpend)
-class MonthlySpendAdmin(admin.ModelAdmin):
+class MonthlySpendAdmin(ReadOnlyAdmin):
     """Spend by service and month, each against its budget, with a chart of the last
     six months above the list."""
 
@@ -118,12 +113,6 @@ class MonthlySpendAdmin(admin.ModelAdmin):
         self, request: HttpRequest, extra_context: dict | None = None
     ) -> HttpResponse:
         return super().changelist_view(request, {**(extra_context or {}), "chart": spend_chart()})
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[MonthlySpend]:
         self._limits = {b.service: b.monthly_limit for b in Budget.objects.all()}

@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
+from benchbarrier.admin.read_only import ReadOnlyAdmin
 from benchbarrier.charts import bar_chart
 from benchbarrier.dashboard import place
 from benchbarrier.services.audit import Actor
@@ -467,7 +468,7 @@ def _figure_rows(figures: dict[str, Any]) -> list[tuple[str, str]]:
 
 
 @admin.register(CampaignSend)
-class CampaignSendAdmin(admin.ModelAdmin):
+class CampaignSendAdmin(ReadOnlyAdmin):
     list_display = ["campaign", "customer", "step", "variant", "status", "sent_at",
                     "opened_at", "clicked_at", "converted_at", "revenue"]  # fmt: skip
     list_filter = ["status", "variant", "campaign"]
@@ -475,9 +476,3 @@ class CampaignSendAdmin(admin.ModelAdmin):
     list_select_related = ["campaign", "customer"]
     show_full_result_count = False
     readonly_fields = [field.name for field in CampaignSend._meta.fields]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False  # sends are written when a campaign's audience is frozen
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False

@@ -11,6 +11,7 @@ from django.template.loader import render_to_string
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from benchbarrier.admin.read_only import ReadOnlyAdmin
 from benchbarrier.services.audit import Actor
 from marketing.email import services as email_services
 from marketing.email.rendering import (
@@ -157,7 +158,7 @@ class EmailTemplateAdmin(admin.ModelAdmin):
 
 
 @admin.register(EmailDelivery)
-class EmailDeliveryAdmin(admin.ModelAdmin):
+class EmailDeliveryAdmin(ReadOnlyAdmin):
     change_list_template = "admin/marketing/emaildelivery/change_list.html"
     list_display = ["created_at", "to_email", "template", "kind", "is_test", "coloured_status",
                     "reason", "sent_at", "opened_at", "clicked_at"]  # fmt: skip
@@ -170,12 +171,6 @@ class EmailDeliveryAdmin(admin.ModelAdmin):
               "sent_at", "delivered_at", "opened_at", "clicked_at", "bounced_at",
               "complained_at", "links", "variables", "message"]  # fmt: skip
     readonly_fields = fields
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
 
     def changelist_view(
         self, request: HttpRequest, extra_context: dict | None = None

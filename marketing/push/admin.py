@@ -3,11 +3,10 @@ became of it on each device."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin
 from django.http import HttpRequest
 
+from benchbarrier.admin.read_only import ReadOnlyAdmin
 from benchbarrier.dashboard import place
 from marketing.push.models import PushMessage, PushSubscription
 
@@ -32,16 +31,10 @@ class PushSubscriptionAdmin(admin.ModelAdmin):
 
 
 @admin.register(PushMessage)
-class PushMessageAdmin(admin.ModelAdmin):
+class PushMessageAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "customer", "title", "status", "reason", "devices", "sent_at",
                     "clicked_at"]  # fmt: skip
     list_filter = ["status", "created_at"]
     search_fields = ["title", "customer__email", "=customer__external_id", "source"]
     list_select_related = ["customer"]
     readonly_fields = [field.name for field in PushMessage._meta.fields]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False

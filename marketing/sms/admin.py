@@ -3,12 +3,10 @@ replied STOP."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin
-from django.http import HttpRequest
 from django.utils.html import format_html
 
+from benchbarrier.admin.read_only import ReadOnlyAdmin
 from benchbarrier.dashboard import place
 from marketing.sms.models import SmsMessage, SmsOptOut
 
@@ -19,7 +17,7 @@ COLOURS = {"sent": "#2a7a2a", "delivered": "#2a7a2a", "skipped": "#b8860b",
 
 
 @admin.register(SmsMessage)
-class SmsMessageAdmin(admin.ModelAdmin):
+class SmsMessageAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "to_number", "customer", "coloured_status", "reason",
                     "segments", "encoding", "cost", "short_body"]  # fmt: skip
     list_filter = ["status", "encoding", "created_at"]
@@ -28,12 +26,6 @@ class SmsMessageAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     show_full_result_count = False
     readonly_fields = [field.name for field in SmsMessage._meta.fields]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False  # messages are queued by workflows, campaigns and the API
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     @admin.display(description="status", ordering="status")
     def coloured_status(self, message: SmsMessage) -> str:
