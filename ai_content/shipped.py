@@ -15,6 +15,19 @@ and why it may matter. Use only the figures below; do not invent numbers or caus
 {{figures}}
 """
 
+BOT_ANSWER = """
+You answer a customer of the shop in its support chat. Use only the facts below (the
+shop's answers to common questions and its catalogue); never make up prices, policies,
+products, order numbers, order statuses or tracking. If the facts do not answer the
+question, or it is about a particular order, reply with exactly NO_ANSWER.
+Answer in at most three short sentences, in the customer's language, plain text.
+
+Facts:
+{{facts}}
+
+Customer: {{question}}
+"""
+
 SHIPPED = [
     {
         "name": "report-summary",
@@ -24,6 +37,16 @@ SHIPPED = [
         "variables": ["report", "period", "figures"],
         "max_tokens": 200,
         "temperature": 0.3,
+    },
+    {
+        "name": "bot-answer",
+        "description": "The support bot's answer to a question its intents do not cover, "
+        "grounded on the shop's FAQ (the intents' responses) and catalogue.",
+        "category": PromptCategory.OTHER,
+        "template": BOT_ANSWER,
+        "variables": ["facts", "question"],
+        "max_tokens": 160,
+        "temperature": 0.2,
     },
 ]
 

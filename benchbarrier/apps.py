@@ -9,7 +9,8 @@ from django.utils.module_loading import autodiscover_modules
 
 class KernelConfig(AppConfig):
     """The platform kernel: API keys, audit log, worker heartbeats, health checks, the
-    event bus's consumer registry (filled from each app's `consumers.py`)."""
+    event bus's consumer registry (filled from each app's `consumers.py`) and the bot's
+    actions (from each app's `bot_actions.py`)."""
 
     name = "benchbarrier"
     label = "benchbarrier"
@@ -19,5 +20,6 @@ class KernelConfig(AppConfig):
         from benchbarrier.api import schema  # noqa: F401  (registers OpenAPI extensions)
 
         autodiscover_modules("consumers")
+        autodiscover_modules("bot_actions")  # what the support bot can do, by app
         for module in settings.EVENT_CONSUMER_MODULES:
             import_module(module)

@@ -58,3 +58,8 @@ def env_prefixed(prefix: str) -> dict[str, str]:
         for name, value in os.environ.items()
         if name.startswith(prefix) and value
     }
+
+
+def every(task: str, seconds: float) -> dict[str, dict]:
+    """A celery-beat entry running the task of that name every so many seconds."""
+    return {task: {"task": task, "schedule": float(seconds)}}

@@ -12,7 +12,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from benchbarrier.environment import env_bool, env_int, env_list, env_prefixed, env_str
+from benchbarrier.environment import env_bool, env_int, env_list, env_prefixed, env_str, every
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -206,29 +206,21 @@ CELERY_BEAT_SCHEDULE = {
 }
 
 # --- The event bus ------------------------------------------------------------------------
-# Priority of the jobs that deliver stored events to their consumers (workflow triggers,
-# customer stats...): above ordinary work, so a big send does not delay triggers.
+# Priority of the jobs delivering stored events to consumers: above a big send's.
 BUS_DELIVERY_PRIORITY = env_int("BUS_DELIVERY_PRIORITY", 10)
 # How long a consumer's record of its batches is kept (against a batch delivered twice).
 BUS_DELIVERY_KEEP_DAYS = env_int("BUS_DELIVERY_KEEP_DAYS", 7)
 # Extra modules holding event consumers, beyond each app's consumers.py (plugins).
 EVENT_CONSUMER_MODULES = env_list("EVENT_CONSUMER_MODULES")
-CELERY_BEAT_SCHEDULE["benchbarrier.prune_bus_deliveries"] = {
-    "task": "benchbarrier.prune_bus_deliveries",
-    "schedule": 24 * 3600.0,
-}
+CELERY_BEAT_SCHEDULE |= every("benchbarrier.prune_bus_deliveries", 24 * 3600.0)
 
 # --- Events, customers and segments --------------------------------------------------
-# How far ahead of the server's clock an event's timestamp may be, and how large its
-# properties may be (bytes of compact JSON).
+# How far ahead of the clock an event's timestamp may be; its properties' size (JSON bytes).
 EVENTS_MAX_FUTURE_SECONDS = env_int("EVENTS_MAX_FUTURE_SECONDS", 300)
 EVENTS_MAX_PROPERTIES_BYTES = env_int("EVENTS_MAX_PROPERTIES_BYTES", 32_768)
 # Dynamic segments are recomputed this often (minutes) by celery-beat.
 SEGMENTS_REFRESH_MINUTES = env_int("SEGMENTS_REFRESH_MINUTES", 15)
-CELERY_BEAT_SCHEDULE["marketing.refresh_segments"] = {
-    "task": "marketing.refresh_segments",
-    "schedule": SEGMENTS_REFRESH_MINUTES * 60.0,
-}
+CELERY_BEAT_SCHEDULE |= every("marketing.refresh_segments", SEGMENTS_REFRESH_MINUTES * 60.0)
 
 # --- Analytics ------------------------------------------------------------------------------
 # Revenue in this currency; others converted by these rates ("EUR=1.08": units per unit).
@@ -252,7 +244,17 @@ GA4_MP_ALLOWED_HOSTS = env_list("GA4_MP_ALLOWED_HOSTS", [])
 CHATBOT_MIN_CONFIDENCE = float(env_str("CHATBOT_MIN_CONFIDENCE", "0.35"))
 CHATBOT_MIN_MARGIN = float(env_str("CHATBOT_MIN_MARGIN", "0.05"))
 CHATBOT_ORDER_NUMBER = env_str("CHATBOT_ORDER_NUMBER", r"\b[A-Za-z]{0,4}-?\d{3,}\b")  # shop's form
-CELERY_BEAT_SCHEDULE["analytics.sync_ga4"] = {"task": "analytics.sync_ga4", "schedule": 3 * 3600.0}
+# Handoff: who is told (emails; a Slack-compatible incoming webhook), and after how many
+# minutes without a person the customer is told when to expect a reply.
+CHATBOT_AGENT_EMAILS = env_list("CHATBOT_AGENT_EMAILS", [])
+CHATBOT_AGENT_WEBHOOK_URL = env_str("CHATBOT_AGENT_WEBHOOK_URL")
+CHATBOT_AGENT_WEBHOOK_ALLOWED_HOSTS = env_list("CHATBOT_AGENT_WEBHOOK_ALLOWED_HOSTS", [])
+CHATBOT_AGENT_WAIT_MINUTES = env_int("CHATBOT_AGENT_WAIT_MINUTES", 10)
+CHATBOT_REPLY_HOURS = env_str("CHATBOT_REPLY_HOURS", "within a few hours")
+# Messenger, Instagram and WhatsApp (README: Chat on Meta's channels): CHATBOT_META_APP_SECRET,
+# _VERIFY_TOKEN, _PAGE_ID, _PAGE_TOKEN, _WHATSAPP_PHONE_ID, _WHATSAPP_TOKEN.
+CHATBOT_META = env_prefixed("CHATBOT_META_")
+CELERY_BEAT_SCHEDULE |= every("analytics.sync_ga4", 3 * 3600.0)
 
 # --- Campaigns -----------------------------------------------------------------------------
 # Email messages a second a broadcast sends when it sets no throttle of its own (a token
@@ -269,10 +271,7 @@ AB_WIN_PROBABILITY = float(env_str("AB_WIN_PROBABILITY", "0.9"))
 # Attribution: an order counts for the last click (else open) this many days before it.
 ATTRIBUTION_CLICK_DAYS = env_int("ATTRIBUTION_CLICK_DAYS", 5)
 ATTRIBUTION_OPEN_DAYS = env_int("ATTRIBUTION_OPEN_DAYS", 1)
-CELERY_BEAT_SCHEDULE["marketing.refresh_campaign_metrics"] = {
-    "task": "marketing.refresh_campaign_metrics",
-    "schedule": 300.0,
-}
+CELERY_BEAT_SCHEDULE |= every("marketing.refresh_campaign_metrics", 300.0)
 
 # --- Discount codes -----------------------------------------------------------------------
 # Generated codes (when a workflow names no pool): prefix + 8 random characters, this
@@ -361,11 +360,9 @@ EMAIL_QUIET_HOURS = env_str("EMAIL_QUIET_HOURS", "21-8")
 EMAIL_BOT_CLICK_SECONDS = env_int("EMAIL_BOT_CLICK_SECONDS", 10)
 # What one email costs at the ESP (USD), for the spend ledger.
 EMAIL_PRICE_PER_MESSAGE = env_str("EMAIL_PRICE_PER_MESSAGE", "0.0010")
-# Each message's hand-over to the ESP is committed before the ESP is called, so that a
-# worker killed mid-batch sends nothing twice. Durable (the default): written to disk
-# first. Off: PostgreSQL's asynchronous commit, about 15% more messages a second on a
-# small machine, but a crash of the database itself may send the last ~0.6 s of
-# messages a second time (a killed worker still sends nothing twice).
+# Each hand-over to the ESP is committed before the ESP is called (a killed worker sends
+# nothing twice). Off: asynchronous commit, ~15% faster, but a crash of the database
+# itself may send its last ~0.6 s of messages again.
 EMAIL_HANDOVER_DURABLE = env_bool("EMAIL_HANDOVER_DURABLE", True)
 
 # --- SMS ------------------------------------------------------------------------------------
@@ -409,10 +406,7 @@ X_API_URL = env_str("X_API_URL", "https://api.x.com")
 # Engagement of posts this recent is pulled back this often (as social.engagement events).
 SOCIAL_ENGAGEMENT_DAYS = env_int("SOCIAL_ENGAGEMENT_DAYS", 30)
 SOCIAL_ENGAGEMENT_MINUTES = env_int("SOCIAL_ENGAGEMENT_MINUTES", 60)
-CELERY_BEAT_SCHEDULE["marketing.pull_social_engagement"] = {
-    "task": "marketing.pull_social_engagement",
-    "schedule": SOCIAL_ENGAGEMENT_MINUTES * 60.0,
-}
+CELERY_BEAT_SCHEDULE |= every("marketing.pull_social_engagement", SOCIAL_ENGAGEMENT_MINUTES * 60.0)
 
 # --- AI provider --------------------------------------------------------------------------
 OPENAI_API_KEY = env_str("OPENAI_API_KEY")
@@ -477,6 +471,7 @@ JSON_CAMEL_CASE = {
             "changes",
             "properties",
             "traits",
+            "attributes",  # a product's
             "rules",
             "steps",
             "trigger_config",

@@ -14,7 +14,8 @@ from analytics.query import parse_period
 from benchbarrier.admin.read_only import ReadOnlyAdmin
 from benchbarrier.dashboard import Figure, Panel, panel, place
 from benchbarrier.metrics_registry import get_metric
-from chatbot.models import BotConversation, BotIntent, BotMessage, IntentModel
+from chatbot import inbox_admin  # noqa: F401  (the agent inbox)
+from chatbot.models import BotConversation, BotIntent, BotMessage, InboxConversation, IntentModel
 from chatbot.services import delete_intent, retrain, save_intent
 from jobs.services import enqueue
 
@@ -70,7 +71,7 @@ class IntentModelAdmin(ReadOnlyAdmin):
 
 class MessageInline(admin.TabularInline):
     model = BotMessage
-    fields = ["created_at", "sender_type", "content", "intent", "confidence"]
+    fields = ["created_at", "sender_type", "author", "content", "intent", "confidence"]
     readonly_fields = fields
     extra = 0
     max_num = 0
@@ -79,10 +80,12 @@ class MessageInline(admin.TabularInline):
 
 @admin.register(BotConversation)
 class BotConversationAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "channel", "status", "user_id", "started_at", "ended_at"]
+    list_display = ["__str__", "channel", "status", "user_id", "contact", "started_at",
+                    "ended_at"]  # fmt: skip
     list_filter = ["channel", "status"]
-    search_fields = ["=user_id"]
-    fields = ["channel", "status", "user_id", "customer", "started_at", "ended_at", "metadata"]
+    search_fields = ["=user_id", "=contact", "customer__email"]
+    fields = ["channel", "status", "user_id", "contact", "customer", "assigned_to",
+              "started_at", "escalated_at", "ended_at", "metadata"]  # fmt: skip
     readonly_fields = fields
     inlines = [MessageInline]
 
@@ -90,7 +93,7 @@ class BotConversationAdmin(admin.ModelAdmin):
         return False
 
 
-place("Automation", BotIntent, IntentModel, BotConversation)
+place("Automation", InboxConversation, BotIntent, IntentModel, BotConversation)
 
 
 NONE = "\N{EN DASH}"  # no figure yet

@@ -87,17 +87,82 @@ SHOP_INTENTS: list[dict[str, Any]] = [
                       "order page and we'll email a free label. Refunds take 3-5 days."],
     },
     {
+        "name": "payment_problem",
+        "description": "Payment declined, charged twice, payment methods.",
+        "trainingPhrases": [
+            "my payment was declined", "card declined", "payment failed", "I was charged twice",
+            "double charged", "can I pay with paypal", "which payment methods do you accept",
+            "do you take apple pay", "my card doesn't work", "payment not going through",
+            "charged but no order", "can I pay by invoice", "error at checkout payment",
+            "klarna pay later", "why was my card refused",
+        ],
+        "responses": ["We take cards, PayPal, Apple Pay and Google Pay. A declined card is "
+                      "usually the bank's check: try again or another card. Charged twice? "
+                      "The extra hold disappears within 5 days; if not, a person will sort it "
+                      "out."],
+    },
+    {
+        "name": "discount_codes",
+        "description": "Discount codes and vouchers that work or don't.",
+        "trainingPhrases": [
+            "do you have a discount code", "my discount code doesn't work", "promo code",
+            "coupon not working", "voucher code", "is there a sale", "code expired",
+            "where do I enter my discount code", "any offers right now", "student discount",
+            "the code says invalid", "first order discount", "can I use two codes",
+            "gift card", "newsletter discount",
+        ],
+        "responses": ["Enter your code in the basket before checkout; one code per order. "
+                      "New subscribers get 10% off their first order. If a code says invalid, "
+                      "check its end date and minimum order value."],
+    },
+    {
+        "name": "opening_hours",
+        "description": "Opening hours, contact details, where the shop is.",
+        "trainingPhrases": [
+            "what are your opening hours", "when are you open", "are you open on sunday",
+            "phone number", "how can I contact you", "email address for support",
+            "where is your store", "do you have a shop", "address", "customer service hours",
+            "can I call you", "when does support open", "are you open today",
+            "contact details", "how do I reach you",
+        ],
+        "responses": ["Our team answers Monday to Friday, 9:00-18:00, at "
+                      "support@benchbarrier.example or +1 555 0100; this chat is open "
+                      "around the clock."],
+    },
+    {
         "name": "thanks",
-        "description": "Thanks and goodbyes.",
+        "description": "Thanks: the customer got what they needed.",
         "trainingPhrases": [
             "thanks", "thank you", "thanks a lot", "cheers", "great thanks", "perfect",
-            "that helped", "awesome thank you", "bye", "goodbye", "see you", "have a nice day",
-            "that's all", "ok thanks bye", "much appreciated",
+            "that helped", "awesome thank you", "much appreciated", "thank you so much",
+            "thanks for your help", "brilliant thanks", "that's great thank you",
+            "super helpful", "many thanks",
         ],
         "responses": ["You're welcome! Anything else I can help with?"],
         "actions": [{"type": "resolve"}],
     },
+    {
+        "name": "goodbye",
+        "description": "The customer leaves.",
+        "trainingPhrases": [
+            "bye", "goodbye", "see you", "have a nice day", "that's all", "ok bye",
+            "see you later", "bye bye", "that is all for now", "nothing else", "I'm done",
+            "talk later", "good night", "farewell", "no that's everything",
+        ],
+        "responses": ["Goodbye, and have a lovely day!"],
+        "actions": [{"type": "resolve"}],
+    },
 ]  # fmt: skip
+
+# Shipped phrase lists a later version changed: an intent still holding one exactly (not
+# edited by the shop) gets the new list at the next migrate.
+SUPERSEDED = {
+    "thanks": [
+        "thanks", "thank you", "thanks a lot", "cheers", "great thanks", "perfect",
+        "that helped", "awesome thank you", "bye", "goodbye", "see you", "have a nice day",
+        "that's all", "ok thanks bye", "much appreciated",
+    ],
+}  # fmt: skip
 
 
 def install_intents() -> list[str]:
@@ -113,4 +178,11 @@ def install_intents() -> list[str]:
         )  # fmt: skip
         if created:
             made.append(shipped["name"])
+    for name, phrases in SUPERSEDED.items():
+        shipped = next(i for i in SHOP_INTENTS if i["name"] == name)
+        kept = BotIntent.objects.filter(name=name).first()
+        if kept is not None and kept.training_phrases == phrases:
+            kept.training_phrases = shipped["trainingPhrases"]
+            kept.description = shipped["description"]
+            kept.save(update_fields=["training_phrases", "description"])
     return made

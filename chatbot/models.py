@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import uuid
 
+from django.conf import settings
 from django.db import models
+from django.db.models import Q
 
 from benchbarrier import clock
 
@@ -29,9 +31,26 @@ class Sender(models.TextChoices):
     AGENT = "agent", "Agent"
 
 
+class Stage(models.TextChoices):
+    """Who holds the conversation: the seed's status with the handoff's two halves."""
+
+    BOT = "bot", "Bot"
+    WAITING = "waiting", "Waiting for a person"
+    AGENT = "agent", "With a person"
+    RESOLVED = "resolved", "Resolved"
+
+
 class BotConversation(models.Model):
+    """A customer's conversation. The seed's `status` says active (the bot answers),
+    escalated (a person is asked for: waiting until one is assigned, then theirs) or
+    resolved; the next customer message makes a resolved conversation the bot's again."""
+
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     user_id = models.CharField("site user id", max_length=255, blank=True)
+    contact = models.CharField(
+        max_length=100, blank=True, db_index=True,
+        help_text="The customer on a Meta channel: page-scoped id, or WhatsApp number.",
+    )  # fmt: skip
     customer = models.ForeignKey(
         "marketing.Customer", null=True, blank=True, on_delete=models.SET_NULL,
         related_name="conversations",
@@ -43,6 +62,12 @@ class BotConversation(models.Model):
     started_at = models.DateTimeField(default=clock.now)
     ended_at = models.DateTimeField(null=True, blank=True)
     metadata = models.JSONField(default=dict, blank=True)
+    escalated_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+", help_text="The person answering it.",
+    )  # fmt: skip
+    last_customer_message_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         db_table = "bot_conversations"
@@ -50,6 +75,23 @@ class BotConversation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_channel_display()} conversation {str(self.pk)[:8]}"
+
+    @property
+    def stage(self) -> Stage:
+        if self.status == ConversationStatus.RESOLVED:
+            return Stage.RESOLVED
+        if self.status == ConversationStatus.ESCALATED:
+            return Stage.AGENT if self.assigned_to_id else Stage.WAITING
+        return Stage.BOT
+
+
+class InboxConversation(BotConversation):
+    """The agent inbox: conversations handed to a person, the longest waiting first."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "conversation for a person"
+        verbose_name_plural = "agent inbox"
 
 
 class BotMessage(models.Model):
@@ -63,10 +105,21 @@ class BotMessage(models.Model):
     confidence = models.DecimalField(max_digits=3, decimal_places=2, null=True, blank=True)
     metadata = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=clock.now)
+    external_id = models.CharField(
+        max_length=255, blank=True, help_text="The platform's message id (Meta channels)."
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+", help_text="The person who wrote an agent message.",
+    )  # fmt: skip
 
     class Meta:
         db_table = "bot_messages"
         ordering = ["created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["external_id"], condition=~Q(external_id=""),
+                                    name="bot_message_external_id_once"),
+        ]  # fmt: skip
 
     def __str__(self) -> str:
         return f"{self.sender_type}: {self.content[:40]}"

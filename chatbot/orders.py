@@ -1,10 +1,9 @@
-"""The order-status actions (`request_order_number`, `lookup_order_status`,
-`send_tracking_info`): the bot asks for the order number, reads it from the next message
+"""Where is my order: the bot asks for the order number, reads it from the next message
 (CHATBOT_ORDER_NUMBER, the shop's form), and answers the order's status from its events
 (`order.completed`, `order.shipped` with `carrier` and `trackingNumber`,
 `order.delivered`). An order is only described to its own customer: the conversation's
 signed-in user, or whoever gives the email address on the order (its `email`, or the
-customer's).
+customer's). What it waits for lives in the turn's state (`orderSlot`, `order`).
 """
 
 from __future__ import annotations
@@ -15,7 +14,7 @@ from typing import Any
 from django.conf import settings
 
 from analytics.models import Event
-from chatbot.models import BotConversation
+from benchbarrier.bot_actions import Reply, Turn
 from marketing.models import Customer
 
 ORDER_EVENTS = ("order.completed", "order.shipped", "order.delivered")
@@ -25,47 +24,67 @@ NOT_A_NUMBER = "That doesn't look like an order number. It looks like BB-10042."
 ASK_EMAIL = "To keep your order private: what email address did you order with?"
 NOT_YOURS = "That email doesn't match this order, so I can't share its status."
 UNKNOWN = "I can't find order {number}. Could you check the number?"
+ACTION = "lookup_order_status"
 
 
-def awaiting(conversation: BotConversation) -> str:
-    return str(conversation.metadata.get("awaiting") or "")
+def number_in(text: str) -> str:
+    found = re.search(settings.CHATBOT_ORDER_NUMBER, text)
+    return found.group(0).upper() if found else ""
 
 
-def given(conversation: BotConversation, text: str) -> bool:
-    """Whether `text` holds what the bot waits for (then it is that, whatever it reads as)."""
-    wanted = settings.CHATBOT_ORDER_NUMBER if awaiting(conversation) == "order_number" else EMAIL
-    return re.search(wanted, text) is not None
+def expects(turn: Turn) -> bool:
+    """Whether the message holds what the bot waits for (then it is that, whatever it
+    reads as)."""
+    if turn.state.get("orderSlot") == "email":
+        return EMAIL.search(turn.text) is not None
+    return bool(number_in(turn.text))
 
 
-def ask_for_number(conversation: BotConversation) -> None:
-    conversation.metadata["awaiting"] = "order_number"
+def ask(turn: Turn, text: str = "") -> Reply:
+    """Wait for the order number (the intent's response asks for it unless `text` does)."""
+    turn.state["orderSlot"] = "number"
+    return Reply(text=text, awaiting=ACTION)
 
 
-def answer(conversation: BotConversation, text: str) -> str:
-    """The bot's answer to a message while it waits for an order number or an email."""
-    if awaiting(conversation) == "order_number":
-        found = re.search(settings.CHATBOT_ORDER_NUMBER, text)
-        if found is None:
-            return NOT_A_NUMBER
-        number = found.group(0).upper()
-        events = _events(number)
-        if not events:
-            return UNKNOWN.format(number=number)
-        conversation.metadata["order"] = number
-        if conversation.user_id and conversation.user_id == events[0].user_id:
-            return _done(conversation, events)
-        conversation.metadata["awaiting"] = "order_email"
-        return ASK_EMAIL
-    number = str(conversation.metadata.get("order", ""))
+def lookup(turn: Turn) -> Reply:
+    """The status of the order the message names, or what the bot needs to give it."""
+    number = number_in(turn.text)
+    if not number:
+        return ask(turn, NOT_A_NUMBER)
     events = _events(number)
-    given = EMAIL.search(text)
-    if given is None or given.group(0).lower() not in _emails(events):
-        conversation.metadata.pop("awaiting", None)
-        return NOT_YOURS
-    return _done(conversation, events)
+    if not events:
+        turn.state.pop("orderSlot", None)
+        return Reply(UNKNOWN.format(number=number))
+    turn.state["order"] = number
+    if turn.user_id and turn.user_id == events[0].user_id:
+        return _told(turn, events)
+    turn.state["orderSlot"] = "email"
+    return Reply(ASK_EMAIL, awaiting=ACTION)
+
+
+def resume(turn: Turn) -> Reply:
+    """The customer's answer to the bot's question: the number, or the email on the order."""
+    if turn.state.get("orderSlot") != "email":
+        return lookup(turn)
+    events = _events(str(turn.state.get("order", "")))
+    given = EMAIL.search(turn.text)
+    if not events or given is None or given.group(0).lower() not in _emails(events):
+        turn.state.pop("orderSlot", None)
+        return Reply(NOT_YOURS)
+    turn.state["verifiedEmail"] = given.group(0).lower()  # the conversation's customer
+    return _told(turn, events)
+
+
+def tracking(turn: Turn) -> Reply | None:
+    """The tracking of the order this conversation was told about, if it shipped."""
+    events = _events(str(turn.state.get("toldOrder", "")))
+    shipped = [e for e in events if e.event_name == "order.shipped"]
+    return Reply(status_text(events)) if shipped else None
 
 
 def _events(number: str) -> list[Event]:
+    if not number:
+        return []
     return list(Event.objects.filter(event_name__in=ORDER_EVENTS, properties__orderId=number)
                 .order_by("timestamp", "id"))  # fmt: skip
 
@@ -78,9 +97,10 @@ def _emails(events: list[Event]) -> set[str]:
     return found
 
 
-def _done(conversation: BotConversation, events: list[Event]) -> str:
-    conversation.metadata.pop("awaiting", None)
-    return status_text(events)
+def _told(turn: Turn, events: list[Event]) -> Reply:
+    turn.state.pop("orderSlot", None)
+    turn.state["toldOrder"] = turn.state.pop("order", "")
+    return Reply(status_text(events), details={"order": turn.state["toldOrder"]})
 
 
 def status_text(events: list[Event]) -> str:

@@ -2,7 +2,12 @@ from __future__ import annotations
 
 from django.urls import re_path
 
-from chatbot.views import ConversationListView, ConversationView, MessageListView
+from chatbot.views import (
+    ConversationListView,
+    ConversationView,
+    MessageListView,
+    MetaWebhookView,
+)
 
 UUID = r"(?P<pk>[0-9a-f-]{36})"
 
@@ -12,4 +17,5 @@ urlpatterns = [
     re_path(
         rf"^conversations/{UUID}/messages/?$", MessageListView.as_view(), name="chat-messages"
     ),
+    re_path(r"^meta/(?P<channel>\w+)/?$", MetaWebhookView.as_view(), name="chat-meta-webhook"),
 ]

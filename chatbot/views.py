@@ -1,21 +1,30 @@
 """`/api/chat/conversations` (scope `chat`): the site starts a conversation for a visitor
 (the answer carries the visitor's `token`, once), posts the visitor's messages with that
 token in `X-Conversation-Token`, and gets each message as stored (intent, confidence)
-with the bot's replies; GET reads the transcript (polling)."""
+with the bot's replies; GET reads the transcript (polling). `/api/chat/meta/<channel>`:
+Meta's webhooks for Messenger, Instagram and WhatsApp (no API key: the app secret's
+signature), acknowledged at once and answered through the queue."""
 
 from __future__ import annotations
 
+import json
+
+from django.http import HttpResponse
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from benchbarrier.api import serializers as base
+from benchbarrier.api.errors import error_body
+from benchbarrier.api.parsers import RawParser
 from benchbarrier.models import Scope
-from chatbot import conversations
+from chatbot import conversations, meta
 from chatbot.models import BotConversation, BotMessage
+from jobs.services import enqueue
 
 TOKEN = OpenApiParameter("X-Conversation-Token", str, OpenApiParameter.HEADER, required=True,
                          description="The token the conversation was started with.")  # fmt: skip
@@ -92,3 +101,58 @@ class MessageListView(APIView):
         return Response({"message": MessageSerializer(message).data,
                          "replies": MessageSerializer(replies, many=True).data},
                         status=status.HTTP_201_CREATED)  # fmt: skip
+
+
+class MetaWebhookView(APIView):
+    """Meta's webhook for one channel (`messenger`, `instagram`, `whatsapp`): GET answers
+    the subscription handshake, POST takes a signed delivery (X-Hub-Signature-256 over
+    the raw body) and queues each customer message once (by the platform's message id)."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    parser_classes = [RawParser]
+
+    def _channel(self, name: str) -> str:
+        if name not in meta.CHANNELS:
+            raise NotFound(f"No channel {name!r}: messenger, instagram or whatsapp.")
+        return meta.CHANNELS[name]
+
+    @extend_schema(responses={200: str}, parameters=[
+        OpenApiParameter(name, str, required=True)
+        for name in ("hub.mode", "hub.verify_token", "hub.challenge")])  # fmt: skip
+    def get(self, request: Request, channel: str) -> HttpResponse | Response:
+        """The subscription handshake: echoes `hub.challenge` for our verify token."""
+        self._channel(channel)
+        try:
+            challenge = meta.verify_subscription(request.query_params.dict())
+        except meta.Refused as exc:
+            return _refused(request, exc)
+        return HttpResponse(challenge, content_type="text/plain")
+
+    @extend_schema(request=None, responses={200: None})
+    def post(self, request: Request, channel: str) -> Response:
+        """A delivery of messages; answered at once, the messages go through the queue."""
+        kind = self._channel(channel)
+        body = request.data if isinstance(request.data, bytes) else b""
+        try:
+            meta.check_signature(body, request.headers.get("X-Hub-Signature-256"))
+        except meta.Refused as exc:
+            return _refused(request, exc)
+        try:
+            payload = json.loads(body or b"{}")
+        except ValueError:
+            raise ValidationError("The body must be JSON.") from None
+        found = meta.messages_in(kind, payload)
+        for message in found:
+            enqueue(job_type="chatbot.inbound", priority=5,
+                    idempotency_key=f"chatbot.inbound:{message.message_id}"[:255],
+                    payload={"channel": kind, "contact": message.contact, "text": message.text,
+                             "messageId": message.message_id, "name": message.name})  # fmt: skip
+        return Response({"received": len(found)})
+
+
+def _refused(request: Request, exc: meta.Refused) -> Response:
+    detail = {"field": None, "code": "invalid_signature", "message": str(exc)}
+    body = error_body(code="invalid_signature", message=str(exc), errors=[detail],
+                      request=request)  # fmt: skip
+    return Response(body, status=exc.status)

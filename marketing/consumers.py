@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import logging
+
 from benchbarrier.events import BusEvent, consumer
 from marketing import stats
 from marketing.campaigns import attribution
-from marketing.services import discounts
+from marketing.services import discounts, products
+
+logger = logging.getLogger(__name__)
 
 
 @consumer("marketing.customer_stats", order=10)  # before triggers: runs find their customer
@@ -40,3 +44,13 @@ def copy_campaign_engagement(events: list[BusEvent]) -> None:
 def attribute_orders(events: list[BusEvent]) -> None:
     """Orders credited to the campaign email clicked (or opened) before them."""
     attribution.attribute_orders(events)
+
+
+@consumer("marketing.products", events={"product.updated"})
+def update_products(events: list[BusEvent]) -> None:
+    """The catalogue from `product.updated` events (properties as the API's items; the
+    event's time orders the changes, so a late or repeated one changes nothing)."""
+    items = [{**e.properties, "changedAt": e.timestamp.isoformat()} for e in events]
+    for outcome in products.upsert_products(items, camel=True):
+        if outcome.status == "rejected":
+            logger.warning("product.updated %s ignored: %s", outcome.product_id, outcome.errors)

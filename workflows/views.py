@@ -7,7 +7,6 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import MethodNotAllowed, NotFound, ValidationError
-from rest_framework.parsers import BaseParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -16,6 +15,7 @@ from rest_framework.views import APIView
 from benchbarrier.api.errors import Conflict, error_body
 from benchbarrier.api.filters import time_range
 from benchbarrier.api.pagination import cursor_pages
+from benchbarrier.api.parsers import RawParser
 from benchbarrier.models import APIKey, Scope
 from benchbarrier.services.audit import Actor
 from workflows import hooks, serializers, services
@@ -200,15 +200,6 @@ class ExecutionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         except services.WorkflowStateError as exc:
             raise Conflict(str(exc)) from None
         return Response(serializers.ExecutionSerializer(execution).data)
-
-
-class RawParser(BaseParser):
-    """Keeps the exact bytes: the signature covers them."""
-
-    media_type = "*/*"
-
-    def parse(self, stream, media_type=None, parser_context=None):  # type: ignore[no-untyped-def]
-        return stream.read()
 
 
 class HookView(APIView):

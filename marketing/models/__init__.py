@@ -18,6 +18,7 @@ from marketing.email.models import (
 )
 from marketing.models.customers import Customer
 from marketing.models.discounts import DiscountCode, DiscountKind, DiscountPool
+from marketing.models.products import Product
 from marketing.models.segments import Segment, SegmentKind, SegmentMember
 from marketing.push.models import PushMessage, PushStatus, PushSubscription
 from marketing.sms.models import SmsMessage, SmsOptOut, SmsStatus
@@ -40,6 +41,7 @@ __all__ = [
     "EmailTemplate",
     "Platform",
     "PostStatus",
+    "Product",
     "PushMessage",
     "PushStatus",
     "PushSubscription",

@@ -277,7 +277,8 @@ def test_prompts_are_listed_and_created_with_their_variables(client):
     )
     assert wrong.status_code == 400 and "not in the template: city" in wrong.json()["message"]
     listed = client.get("/api/ai/prompts").json()
-    assert [p["name"] for p in listed["results"]] == ["email-subject-line", "report-summary"]
+    assert [p["name"] for p in listed["results"]] == [
+        "bot-answer", "email-subject-line", "report-summary"]  # fmt: skip
 
 
 def test_the_ai_scope_is_required(key_client):
@@ -291,9 +292,9 @@ def test_the_seed_templates_ship_in_the_demo_data(client, fake_openai):
     load(lambda line: None)
     load(lambda line: None)  # idempotent
     names = [p["name"] for p in client.get("/api/ai/prompts").json()["results"]]
-    # the seed's three, beside the one the back office ships for its reports
-    assert names == ["blog-outline", "email-subject-line", "product-announcement",
-                     "report-summary"]  # fmt: skip
+    # the seed's three, beside the ones the back office ships (its bot, its reports)
+    assert names == ["blog-outline", "bot-answer", "email-subject-line",
+                     "product-announcement", "report-summary"]  # fmt: skip
     subject = AIPrompt.objects.get(slug="email-subject-line")
     assert subject.variables == ["email_purpose", "audience", "tone", "goal"]
     assert subject.template.startswith("\nGenerate 5 compelling email subject lines for: ")

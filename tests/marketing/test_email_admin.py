@@ -27,7 +27,7 @@ SEED_TEMPLATES = {
     "review-request",
 }  # fmt: skip
 # Beside the seed's: the emails the back office itself sends.
-OWN_TEMPLATES = {"analytics-report"}
+OWN_TEMPLATES = {"analytics-report", "chatbot-handoff"}
 
 
 @pytest.fixture(autouse=True)
