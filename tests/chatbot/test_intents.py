@@ -125,3 +125,13 @@ def test_intents_are_edited_in_the_admin_and_retrained(staff_client):
     })  # fmt: skip
     assert BotIntent.objects.get(name="thanks").training_phrases == ["thanks", "ty"]
     assert Job.objects.filter(job_type="chatbot.train").exists()
+
+
+def test_the_fast_reader_gives_scikit_learns_own_probabilities():
+    texts, labels = classifier.examples()
+    pipeline = classifier.fit(texts, labels)
+    reader = classifier.compiled(pipeline)
+    for text in ["where's my parcel??", "HELLO", "qwertz", "", "tell me about the Trail Runner 2",
+                 "my card was declined twice", "ünïcödé ñ 🚚"]:  # fmt: skip
+        expected = pipeline.predict_proba([text])[0]
+        assert abs(reader.proba(text) - expected).max() < 1e-9, text

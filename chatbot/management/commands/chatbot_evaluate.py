@@ -46,7 +46,9 @@ class Command(BaseCommand):
         kept = [(t, label) for t, label in train if label not in held]
         started = time.perf_counter()
         try:
-            model = classifier.fit([t for t, _ in kept], [label for _, label in kept])
+            model = classifier.compiled(
+                classifier.fit([t for t, _ in kept], [label for _, label in kept])
+            )
         except ValueError as exc:
             raise CommandError(str(exc)) from None
         self.stdout.write(f"trained on {len(kept):,} phrases of "
