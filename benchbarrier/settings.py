@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_celery_beat",
     "anymail",
+    "corsheaders",
     "benchbarrier.apps.KernelConfig",
     "jobs",
     "workflows",
@@ -75,6 +76,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "benchbarrier.middleware.RequestIdMiddleware",
+    "corsheaders.middleware.CorsMiddleware",  # the chat widget on the shop's own site
     "djangorestframework_camel_case.middleware.CamelCaseMiddleWare",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -254,6 +256,11 @@ CHATBOT_REPLY_HOURS = env_str("CHATBOT_REPLY_HOURS", "within a few hours")
 # Messenger, Instagram and WhatsApp (README: Chat on Meta's channels): CHATBOT_META_APP_SECRET,
 # _VERIFY_TOKEN, _PAGE_ID, _PAGE_TOKEN, _WHATSAPP_PHONE_ID, _WHATSAPP_TOKEN.
 CHATBOT_META = env_prefixed("CHATBOT_META_")
+CHATBOT_USER_SECRET = env_str("CHATBOT_USER_SECRET")  # the site signs its users' ids (README)
+# The chat widget's sites (https://shop.example): CORS for /api/chat/conversations only.
+CORS_ALLOWED_ORIGINS = env_list("CHAT_WIDGET_ORIGINS", [])
+CORS_URLS_REGEX = r"^/api/chat/conversations"
+CORS_ALLOW_HEADERS = ("accept", "authorization", "content-type", "x-conversation-token")
 CELERY_BEAT_SCHEDULE |= every("analytics.sync_ga4", 3 * 3600.0)
 
 # --- Campaigns -----------------------------------------------------------------------------
@@ -461,37 +468,13 @@ REST_FRAMEWORK = {
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 # JSON the API passes through untouched (user data, not API fields): no camelCase rewrite.
-JSON_CAMEL_CASE = {
-    "JSON_UNDERSCOREIZE": {
-        "ignore_fields": (
-            "payload",
-            "result",
-            "rows",  # /api/analytics/query: keyed by metric names, as asked
-            "figures",  # a report run's, keyed by metric names
-            "changes",
-            "properties",
-            "traits",
-            "attributes",  # a product's
-            "rules",
-            "steps",
-            "trigger_config",
-            "exit_events",
-            "context",
-            "definition",
-            "cursor",
-            "input",
-            "output",
-            "waiting_for",
-            "checks",
-            "variables",
-            "settings",
-            "schedule_config",
-            "ab_test",
-            "decision",
-            "metrics",
-        )
-    },
-}
+# rows: /api/analytics/query, figures: a report run's (keyed by metric names, as asked).
+JSON_CAMEL_CASE = {"JSON_UNDERSCOREIZE": {"ignore_fields": (
+    "payload", "result", "rows", "figures", "changes", "properties", "traits", "attributes",
+    "rules", "steps", "trigger_config", "exit_events", "context", "definition", "cursor",
+    "input", "output", "waiting_for", "checks", "variables", "settings", "schedule_config",
+    "ab_test", "decision", "metrics",
+)}}  # fmt: skip
 # Requests per client (API key or staff user) and for the whole API, per period.
 API_THROTTLE_CLIENT_RATE = env_str("API_THROTTLE_CLIENT_RATE", "600/min")
 API_THROTTLE_GLOBAL_RATE = env_str("API_THROTTLE_GLOBAL_RATE", "6000/min")

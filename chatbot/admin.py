@@ -5,13 +5,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from django.urls import reverse
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 
 from analytics.query import parse_period
 from benchbarrier.admin.read_only import ReadOnlyAdmin
+from benchbarrier.bot_actions import registered
 from benchbarrier.dashboard import Figure, Panel, panel, place
 from benchbarrier.metrics_registry import get_metric
 from chatbot import inbox_admin  # noqa: F401  (the agent inbox)
@@ -20,11 +24,49 @@ from chatbot.services import delete_intent, retrain, save_intent
 from jobs.services import enqueue
 
 
+class IntentForm(forms.ModelForm):
+    class Meta:
+        model = BotIntent
+        fields = ["name", "description", "training_phrases", "responses", "actions"]
+
+    def clean_actions(self) -> list:
+        actions = self.cleaned_data["actions"] or []
+        known = {action.name for action in registered()}
+        if not isinstance(actions, list):
+            raise forms.ValidationError('A list of actions, e.g. [{"type": "handoff"}].')
+        for spec in actions:
+            name = spec.get("type") if isinstance(spec, dict) else None
+            if name not in known:
+                raise forms.ValidationError(
+                    f"Unknown action {name!r}: each is an object with a type, one of "
+                    f"{', '.join(sorted(known))}."
+                )
+        return actions
+
+    def clean_training_phrases(self) -> list:
+        phrases = self.cleaned_data["training_phrases"] or []
+        if not isinstance(phrases, list) or not all(isinstance(p, str) for p in phrases):
+            raise forms.ValidationError('A list of texts, e.g. ["where is my order"].')
+        return phrases
+
+
 @admin.register(BotIntent)
 class BotIntentAdmin(admin.ModelAdmin):
+    form = IntentForm
+    change_list_template = "admin/chatbot/botintent_change_list.html"
     list_display = ["name", "description", "phrase_count", "response_count", "action_list"]
     search_fields = ["name", "description"]
-    fields = ["name", "description", "training_phrases", "responses", "actions"]
+
+    def get_urls(self) -> list:
+        view = self.admin_site.admin_view(self.try_view)
+        return [path("try/", view, name="chatbot_try"), *super().get_urls()]
+
+    def try_view(self, request: HttpRequest) -> TemplateResponse:
+        """The bot as the shop's visitors see it (the widget, on the staff session), with
+        the tag to put on the site."""
+        context = {**self.admin_site.each_context(request), "opts": self.model._meta,
+                   "title": "Try the bot", "site_url": settings.SITE_URL}  # fmt: skip
+        return TemplateResponse(request, "admin/chatbot/try_bot.html", context)
 
     def save_model(self, request: HttpRequest, obj: BotIntent, form: Any, change: bool) -> None:
         save_intent(obj)  # and the classifier learns it

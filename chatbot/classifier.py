@@ -125,19 +125,20 @@ _lock = threading.Lock()
 def current() -> Reader | None:
     """The newest trained model, loaded once per process (and again after a new version);
     the first is trained on first use (the shipped intents of a new install)."""
-    version = IntentModel.objects.values_list("version", flat=True).first()
-    if version is None:
+    newest = IntentModel.objects.values_list("version", "fingerprint").first()
+    if newest is None:
         try:
-            version = train().version
+            made = train()
         except ValueError:  # fewer than two intents with phrases: nothing to read by
             return None
+        newest = (made.version, made.fingerprint)
     with _lock:
-        if _loaded.get("version") != version:
+        if _loaded.get("key") != newest:  # the fingerprint too: a database made anew
             # Our own blob, written by `train` into our own database (never user input).
             import joblib
 
-            blob = IntentModel.objects.get(version=version).blob
-            _loaded.update(version=version, model=compiled(joblib.load(io.BytesIO(bytes(blob)))))
+            blob = IntentModel.objects.get(version=newest[0]).blob
+            _loaded.update(key=newest, model=compiled(joblib.load(io.BytesIO(bytes(blob)))))
         return _loaded["model"]
 
 

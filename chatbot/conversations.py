@@ -47,13 +47,15 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def start(*, user_id: str = "", channel: str = "web", contact: str = "") -> Started:
-    """A new conversation; a site user id links the shop's customer of that id."""
+def start(*, user_id: str = "", vouched: bool = False, channel: str = "web",
+          contact: str = "") -> Started:  # fmt: skip
+    """A new conversation; a user id the site vouched for (`chatbot.identity`) is the
+    customer's, and links the shop's customer of that id."""
     token = secrets.token_urlsafe(24)
-    customer = Customer.objects.filter(external_id=user_id).first() if user_id else None
+    customer = Customer.objects.filter(external_id=user_id).first() if vouched else None
     conversation = BotConversation.objects.create(
         user_id=user_id, channel=channel, contact=contact, customer=customer,
-        metadata={"tokenHash": _hash(token)},
+        metadata={"tokenHash": _hash(token), "userVouched": vouched},
     )  # fmt: skip
     return Started(conversation, token)
 
@@ -112,7 +114,8 @@ def _receive(conversation: BotConversation, text: str, reading: classifier.Readi
 
 def _answer(conversation: BotConversation, intent: BotIntent | None, text: str) -> BotMessage:
     state = conversation.metadata
-    turn = Turn(text, intent.name if intent else classifier.FALLBACK, conversation.user_id,
+    user_id = conversation.user_id if state.get("userVouched") else ""  # only if signed
+    turn = Turn(text, intent.name if intent else classifier.FALLBACK, user_id,
                 conversation.channel, state)  # fmt: skip
     waiting = get_action(str(state.pop("awaiting", "") or ""))
     if _resumes(waiting, intent, turn):

@@ -22,7 +22,7 @@ from benchbarrier.api import serializers as base
 from benchbarrier.api.errors import error_body
 from benchbarrier.api.parsers import RawParser
 from benchbarrier.models import Scope
-from chatbot import conversations, meta
+from chatbot import conversations, identity, meta
 from chatbot.models import BotConversation, BotMessage
 from jobs.services import enqueue
 
@@ -45,6 +45,14 @@ class ConversationSerializer(base.ModelSerializer):
 class StartSerializer(base.Serializer):
     user_id = serializers.CharField(required=False, allow_blank=True, max_length=255,
                                     help_text="The site's id of a signed-in visitor.")  # fmt: skip
+    user_expires = serializers.IntegerField(
+        required=False, min_value=0, help_text="Unix seconds the signature holds until."
+    )
+    user_signature = serializers.CharField(
+        required=False, allow_blank=True, max_length=128,
+        help_text='hex(HMAC-SHA256(CHATBOT_USER_SECRET, "<userId>.<userExpires>")): without '
+        "it the id is kept but not trusted (orders need the email on them).",
+    )  # fmt: skip
 
 
 class PostSerializer(base.Serializer):
@@ -59,7 +67,14 @@ class ConversationListView(APIView):
         """Start a conversation; the answer's `token` is shown this once."""
         params = StartSerializer(data=request.data)
         params.is_valid(raise_exception=True)
-        started = conversations.start(user_id=params.validated_data.get("user_id", ""))
+        data = params.validated_data
+        user_id = data.get("user_id", "")
+        try:
+            vouched = identity.vouched(user_id, data.get("user_expires"),
+                                       data.get("user_signature", ""))  # fmt: skip
+        except identity.NotVouched as exc:
+            raise ValidationError({exc.field: [str(exc)]}) from None
+        started = conversations.start(user_id=user_id, vouched=vouched)
         body = ConversationSerializer(started.conversation).data | {"token": started.token}
         return Response(body, status=status.HTTP_201_CREATED)
 

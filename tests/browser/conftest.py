@@ -53,6 +53,16 @@ class Browser:
             seen.text_to_be_present_in_element((By.CSS_SELECTOR, css), text)
         )
 
+    def shadow(self, css: str, timeout: float = 10) -> object:
+        """The shadow root of the element (an embedded widget's own DOM)."""
+        host = WebDriverWait(self.driver, timeout).until(
+            seen.presence_of_element_located((By.CSS_SELECTOR, css))
+        )
+        return host.shadow_root
+
+    def wait_until(self, condition: Callable[[], bool], timeout: float = 10) -> None:
+        WebDriverWait(self.driver, timeout).until(lambda driver: condition())
+
     def text(self, css: str = "body") -> str:
         return self.find(css).text
 

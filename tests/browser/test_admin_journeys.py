@@ -294,3 +294,34 @@ def test_preview_a_report_as_it_is_edited_email_it_and_reread_the_run(
     browser.wait_for_text("Daily Sales Summary", "h1")
     browser.driver.switch_to.default_content()
     browser.screenshot("09-report-run")
+
+
+def test_try_the_bot_hand_over_and_answer_from_the_agent_inbox(browser, marketer):
+    marketer()
+    browser.log_in("marketer")
+    browser.open("/admin/chatbot/botintent/")
+    browser.find(".object-tools a[href$='/try/']").click()
+    widget = browser.shadow("#bb-chat")
+    widget.find_element(By.CSS_SELECTOR, "button.open").click()
+    log = lambda: widget.find_element(By.CSS_SELECTOR, ".log").text  # noqa: E731
+    message = widget.find_element(By.CSS_SELECTOR, "input")
+    message.send_keys("where is my order\n")
+    browser.wait_until(lambda: "Could you provide your order number?" in log())
+    message.send_keys("can I talk to a person please\n")
+    browser.wait_until(lambda: "bringing in a person" in log())
+    browser.screenshot("11-try-the-bot")
+    browser.open("/admin/chatbot/inboxconversation/")
+    assert "Waiting for a person" in browser.text("#result_list")
+    browser.find("#result_list tbody th a").click()
+    transcript = browser.text("table.transcript")
+    assert "where is my order" in transcript and "order_status" in transcript
+    Select(browser.find("#id_canned")).select_by_value("Goodbye, and have a lovely day!")
+    assert browser.find("#id_reply").get_attribute("value") == "Goodbye, and have a lovely day!"
+    browser.set_value("#id_reply", "Hi, Sam here from the team. How can I help?")
+    browser.find("input[name=_send]").click()
+    browser.wait_for_text("Sent.", ".messagelist")
+    browser.screenshot("11-agent-inbox")
+    browser.open("/admin/chatbot/botintent/try/")  # the customer's side: the reply shows
+    widget = browser.shadow("#bb-chat")
+    widget.find_element(By.CSS_SELECTOR, "button.open").click()
+    browser.wait_until(lambda: "Sam here from the team" in log())

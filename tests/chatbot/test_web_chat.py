@@ -5,18 +5,33 @@ silent while a person holds the conversation."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from benchbarrier import clock
 from chatbot.conversations import HANDING_OVER, REPHRASE
 from chatbot.models import BotConversation
 
 pytestmark = pytest.mark.django_db
 
 
+SECRET = "the-sites-secret"
+
+
+def signed(user_id: str) -> dict:
+    from chatbot.identity import signature
+
+    expires = int(clock.now().timestamp()) + 3600
+    return {"userId": user_id, "userExpires": expires,
+            "userSignature": signature(user_id, expires, SECRET)}  # fmt: skip
+
+
 @pytest.fixture
-def chat(key_client):
+def chat(key_client, settings):
+    settings.CHATBOT_USER_SECRET = SECRET
     api = key_client("chat")
-    started = api.post("/api/chat/conversations", {"userId": "user_123"}, format="json")
+    started = api.post("/api/chat/conversations", signed("user_123"), format="json")
     assert started.status_code == 201, started.json()
     body = started.json()
 
@@ -150,3 +165,38 @@ def test_the_dashboard_shows_the_bot(chat, staff_client):
     chat("thanks!")
     page = staff_client.get(reverse("admin:index")).content.decode()
     assert 'aria-label="Support bot' in page and "resolved by the bot" in page
+
+
+def test_an_unsigned_or_forged_user_id_is_not_the_customer(key_client, settings, orders):
+    settings.CHATBOT_USER_SECRET = SECRET
+    api = key_client("chat")
+    forged = {**signed("user_123"), "userSignature": "0" * 64}
+    answer = api.post("/api/chat/conversations", forged, format="json")
+    assert answer.status_code == 400 and answer.json()["errors"][0]["field"] == "userSignature"
+    expired = {**signed("user_123"), "userExpires": 1}
+    answer = api.post("/api/chat/conversations", expired, format="json")
+    assert answer.status_code == 400 and answer.json()["errors"][0]["field"] == "userExpires"
+    claimed = api.post("/api/chat/conversations", {"userId": "user_123"}, format="json").json()
+    for text in ("where is my order", "BB-10042"):
+        reply = api.post(f"/api/chat/conversations/{claimed['id']}/messages", {"content": text},
+                         format="json", HTTP_X_CONVERSATION_TOKEN=claimed["token"]).json()  # fmt: skip
+    assert "what email address did you order with" in reply["replies"][0]["content"]
+
+
+def test_the_widget_is_a_static_file_and_its_sites_may_call_the_chat_api(client, settings):
+    from django.contrib.staticfiles import finders
+
+    widget = finders.find("chatbot/widget.js")
+    assert widget and "innerHTML" not in Path(widget).read_text()  # text, never HTML
+    settings.CORS_ALLOWED_ORIGINS = ["https://shop.example"]
+    preflight = client.options("/api/chat/conversations", HTTP_ORIGIN="https://shop.example",
+                               HTTP_ACCESS_CONTROL_REQUEST_METHOD="POST",
+                               HTTP_ACCESS_CONTROL_REQUEST_HEADERS="authorization,x-conversation-token")  # fmt: skip
+    assert preflight["Access-Control-Allow-Origin"] == "https://shop.example"
+    assert "x-conversation-token" in preflight["Access-Control-Allow-Headers"]
+    other = client.options("/api/marketing/customers", HTTP_ORIGIN="https://shop.example",
+                           HTTP_ACCESS_CONTROL_REQUEST_METHOD="POST")  # fmt: skip
+    assert "Access-Control-Allow-Origin" not in other  # only the chat API
+    stranger = client.options("/api/chat/conversations", HTTP_ORIGIN="https://evil.example",
+                              HTTP_ACCESS_CONTROL_REQUEST_METHOD="POST")  # fmt: skip
+    assert "Access-Control-Allow-Origin" not in stranger
