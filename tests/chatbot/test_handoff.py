@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from benchbarrier import clock
 from benchbarrier.bot_actions import Action, ActionFailed, register_action, unregister_action
-from chatbot import handoff
+from chatbot import handoff, services
 from chatbot.conversations import HANDING_OVER
 from chatbot.models import BotConversation, BotMessage
 from tests.chatbot.fakes import FakeMessaging
@@ -66,7 +66,11 @@ def test_agents_are_told_at_once_by_email_and_on_the_team_webhook(visitor, team)
     (post,) = team.posts
     assert "asked for a person" in post["text"] and inbox_url(visitor.id) in post["text"]
     run_due_jobs()  # nothing more: once per escalation
-    assert len(team.posts) == 1
+    conversation = BotConversation.objects.get()
+    again = services.notify_agents(str(conversation.pk), conversation.escalated_at.isoformat())
+    assert again["webhook"] is False and len(team.posts) == 1  # the job run a second time
+    run_due_jobs()
+    assert len([m for m in mail.outbox if m.to == ["agents@shop.example"]]) == 1
 
 
 def test_the_bot_is_silent_while_a_person_holds_the_conversation(visitor, team, staff_client):
