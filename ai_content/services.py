@@ -31,6 +31,7 @@ from benchbarrier import clock
 from benchbarrier.services.audit import Actor, record_audit
 from benchbarrier.services.prices import TokenUsage, check_priced, image_cost, token_cost
 from benchbarrier.services.spend import check_budget, record_spend
+from benchbarrier.telemetry import count_ai_use
 from jobs.models import Job
 from jobs.services import enqueue
 
@@ -280,6 +281,7 @@ def _record(
                 },
                 budgets=budgets,
             )
+            count_ai_use(request.model, operation, usage.input_tokens, usage.output_tokens, cost)
     return generations
 
 

@@ -4,6 +4,7 @@ from importlib import import_module
 
 from django.apps import AppConfig
 from django.conf import settings
+from django.db.models.signals import post_migrate
 from django.utils.module_loading import autodiscover_modules
 
 
@@ -21,5 +22,14 @@ class KernelConfig(AppConfig):
 
         autodiscover_modules("consumers")
         autodiscover_modules("bot_actions")  # what the support bot can do, by app
+        autodiscover_modules("monitoring")  # alert signals and database gauges, by app
+        post_migrate.connect(_install_rules, sender=self)
         for module in settings.EVENT_CONSUMER_MODULES:
             import_module(module)
+
+
+def _install_rules(**kwargs: object) -> None:
+    """The shipped alert rules exist after every migrate (edits kept)."""
+    from benchbarrier.alert_rules import install_rules
+
+    install_rules()

@@ -75,6 +75,7 @@ MIDDLEWARE = [
     "benchbarrier.middleware.HealthProbeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "benchbarrier.middleware.RequestMetricsMiddleware",
     "benchbarrier.middleware.RequestIdMiddleware",
     "corsheaders.middleware.CorsMiddleware",  # the chat widget on the shop's own site
     "djangorestframework_camel_case.middleware.CamelCaseMiddleWare",
@@ -263,6 +264,18 @@ CORS_URLS_REGEX = r"^/api/chat/conversations"
 CORS_ALLOW_HEADERS = ("accept", "authorization", "content-type", "x-conversation-token")
 CELERY_BEAT_SCHEDULE |= every("analytics.sync_ga4", 3 * 3600.0)
 
+# --- Monitoring (README: Monitoring and alerts) ------------------------------------------
+METRICS_TOKEN = env_str("METRICS_TOKEN")  # /metrics: Authorization: Bearer <token>, or
+METRICS_ALLOWED_IPS = env_list("METRICS_ALLOWED_IPS", [])  # scrapers' addresses / networks
+METRICS_CACHE_SECONDS = env_int("METRICS_CACHE_SECONDS", 5)  # database gauges, per process
+PROMETHEUS_MULTIPROC_DIR = env_str("PROMETHEUS_MULTIPROC_DIR")  # gunicorn + Celery prefork
+# Who alerts go to (else the active superusers), and a Slack-compatible webhook, signed.
+ALERT_EMAILS = env_list("ALERT_EMAILS", [])
+ALERT_WEBHOOK_URL = env_str("ALERT_WEBHOOK_URL")
+ALERT_WEBHOOK_SECRET = env_str("ALERT_WEBHOOK_SECRET")
+ALERT_WEBHOOK_ALLOWED_HOSTS = env_list("ALERT_WEBHOOK_ALLOWED_HOSTS", [])
+CELERY_BEAT_SCHEDULE |= every("alerts.evaluate", 60)
+
 # --- Campaigns -----------------------------------------------------------------------------
 # Email messages a second a broadcast sends when it sets no throttle of its own (a token
 # bucket every worker shares); sends per chunk; sender jobs a broadcast runs side by side.
@@ -425,8 +438,6 @@ OPENAI_MAX_RETRIES = env_int("OPENAI_MAX_RETRIES", 1)
 AI_DEFAULT_MODEL = env_str("AI_DEFAULT_MODEL", "gpt-4o-mini")
 # How long an identical request (temperature 0, or asked for) is answered from cache.
 AI_CACHE_SECONDS = env_int("AI_CACHE_SECONDS", 7 * 24 * 3600)
-# How often (seconds) each service's spend is compared with its 7-day daily average.
-SPEND_SPIKE_CHECK_SECONDS = env_int("SPEND_SPIKE_CHECK_SECONDS", 300)
 # Images: the model for /api/ai/generate/image, and the widths image.process makes
 # (WebP, EXIF stripped).
 AI_IMAGE_MODEL = env_str("AI_IMAGE_MODEL", "gpt-image-1")

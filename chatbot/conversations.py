@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
 
-from benchbarrier import clock
+from benchbarrier import clock, telemetry
 from benchbarrier.bot_actions import Action, ActionFailed, Reply, Turn, get_action
 from chatbot import classifier, handoff, llm
 from chatbot.models import BotConversation, BotIntent, BotMessage, ConversationStatus, Sender
@@ -57,6 +57,7 @@ def start(*, user_id: str = "", vouched: bool = False, channel: str = "web",
         user_id=user_id, channel=channel, contact=contact, customer=customer,
         metadata={"tokenHash": _hash(token), "userVouched": vouched},
     )  # fmt: skip
+    telemetry.BOT.labels(channel, "started").inc()
     return Started(conversation, token)
 
 
@@ -170,6 +171,7 @@ def _act(conversation: BotConversation, intent: BotIntent | None,
             conversation.metadata["awaiting"] = reply.awaiting
     if any(r.resolve for r in done):  # thanks, goodbye: the bot's work is done
         conversation.status, conversation.ended_at = ConversationStatus.RESOLVED, clock.now()
+        telemetry.BOT.labels(conversation.channel, "resolved").inc()
     said = " ".join(r.text for r in done if r.text)
     details = {k: v for r in done for k, v in r.details.items()}
     if said or intent is None:

@@ -17,7 +17,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from benchbarrier import clock
+from benchbarrier import clock, telemetry
 from benchbarrier.services.audit import Actor, record_audit
 from chatbot.models import BotConversation, BotMessage, Channel, ConversationStatus, Sender
 from jobs.services import enqueue
@@ -49,6 +49,7 @@ def escalate(conversation: BotConversation, why: str) -> None:
             idempotency_key=f"chatbot.wait_notice:{mark}")  # fmt: skip
     record_audit(action="chatbot.escalated", target=conversation, changes={"why": why},
                  actor=BOT)  # fmt: skip
+    telemetry.BOT.labels(conversation.channel, "handed_over").inc()
 
 
 def deliver(message: BotMessage) -> None:

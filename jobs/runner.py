@@ -23,7 +23,7 @@ from datetime import timedelta
 
 from django.conf import settings
 
-from benchbarrier import clock
+from benchbarrier import clock, telemetry
 from jobs import services
 from jobs.models import Job, JobStatus
 from jobs.registry import (
@@ -104,6 +104,7 @@ class _Batch:
     def _run_group(self, handler: JobHandler, group: list[Job], remaining: list[Job]) -> None:
         """One call of a batch handler for all claimed jobs of its type."""
         self._renew_lease(handler, remaining)
+        started = time.perf_counter()
         try:
             with time_limit(handler.timeout.total_seconds()):
                 failures = handler.func(group) or {}
@@ -111,12 +112,14 @@ class _Batch:
             for job in group:
                 self._fail(job, exc, handler)
             return
+        each = (time.perf_counter() - started) / len(group)
         for job in group:
             failure = failures.get(job.id)
             if failure is not None:
                 self._fail(job, failure, handler)
             elif job.status == JobStatus.PROCESSING:  # else the handler requeued it
                 self.done.append(job)
+                telemetry.count_job(job.job_type, "succeeded", each)
 
     def _run_one(self, job: Job, remaining: list[Job]) -> None:
         try:
@@ -125,6 +128,7 @@ class _Batch:
             self._fail(job, exc, None)
             return
         self._renew_lease(handler, remaining)
+        started = time.perf_counter()
         try:
             with time_limit(handler.timeout.total_seconds()):
                 job.result = handler.func(job)
@@ -132,6 +136,7 @@ class _Batch:
             self._fail(job, exc, handler)
         else:
             self.done.append(job)
+            telemetry.count_job(job.job_type, "succeeded", time.perf_counter() - started)
 
     def _renew_lease(self, handler: JobHandler, remaining: list[Job]) -> None:
         """Make sure the lease outlives this handler's time limit; when it must be

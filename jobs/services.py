@@ -30,7 +30,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, QuerySet
 from jsonschema.exceptions import best_match
 
-from benchbarrier import clock
+from benchbarrier import clock, telemetry
 from benchbarrier.bulk_sql import update_rows
 from benchbarrier.services.audit import Actor, record_audit
 from jobs.models import WAITING_STATUSES, Job, JobStatus
@@ -325,6 +325,7 @@ def record_failure(
         fields.update(status=JobStatus.FAILED, completed_at=now)
     else:
         fields.update(status=JobStatus.RETRYING, scheduled_for=retry_at)
+    telemetry.count_job(job.job_type, "failed" if final else "retried")
     with transaction.atomic():
         updated = Job.objects.filter(id=job.id, locked_by=worker, status=JobStatus.PROCESSING)
         updated = updated.update(**fields)

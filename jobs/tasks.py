@@ -6,6 +6,7 @@ from __future__ import annotations
 from celery import shared_task
 from django.conf import settings
 
+from benchbarrier import clock
 from jobs import runner, services, wakeups
 
 
@@ -26,3 +27,12 @@ def tick() -> int:
 @shared_task(name="jobs.prune", ignore_result=True)
 def prune() -> int:
     return services.prune_completed_jobs()
+
+
+@shared_task(name="alerts.evaluate", ignore_result=True)
+def evaluate_alerts() -> None:
+    """Queue this minute's evaluation of the alert rules (once per minute however often
+    beat fires; the job does the work)."""
+    minute = clock.now().replace(second=0, microsecond=0).isoformat()
+    services.enqueue(job_type="alerts.evaluate", priority=20,
+                     idempotency_key=f"alerts.evaluate:{minute}")  # fmt: skip

@@ -14,7 +14,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from benchbarrier import clock
+from benchbarrier import clock, telemetry
 from benchbarrier.bulk_sql import insert_rows, update_rows
 from jobs.services import JobSpec, enqueue_many
 from workflows import cursor as cursors
@@ -49,6 +49,7 @@ def move(execution: WorkflowExecution, following: list | None, now: datetime) ->
 
 def finish(execution: WorkflowExecution, status: str, now: datetime, error: str = "") -> bool:
     """End the run with `status`; returns False (no further advance)."""
+    telemetry.WORKFLOW_RUNS.labels(str(execution.workflow_id), status).inc()
     execution.status = status
     execution.completed_at = now
     execution.waiting_until = None
@@ -124,9 +125,10 @@ def save(executions: list[WorkflowExecution]) -> None:
 
 def fail_execution(execution_id: int, error: str) -> None:
     """The run's job failed for good: the run fails with the error."""
-    WorkflowExecution.objects.filter(pk=execution_id, status__in=ACTIVE_STATUSES).update(
-        status=ExecutionStatus.FAILED, error=error[:5000], completed_at=clock.now()
-    )
+    active = WorkflowExecution.objects.filter(pk=execution_id, status__in=ACTIVE_STATUSES)
+    workflow = active.values_list("workflow_id", flat=True).first()
+    if active.update(status=ExecutionStatus.FAILED, error=error[:5000], completed_at=clock.now()):
+        telemetry.WORKFLOW_RUNS.labels(str(workflow), ExecutionStatus.FAILED).inc()
 
 
 def on_advance_failed(job: Any) -> None:

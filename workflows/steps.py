@@ -3,8 +3,6 @@ email (`sendEmail`, `updateCustomer`) and the named checks come from marketing."
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 from typing import Any
 from urllib.parse import urlsplit
@@ -115,19 +113,11 @@ def webhook(run: StepRun) -> StepResult:
     """POST the context (or a payload) to a URL, signed with HMAC-SHA256."""
     payload = resolve_values(run.step.get("payload", {"context": run.context}), run.context)
     body = json.dumps(payload, sort_keys=True, default=str).encode()
-    timestamp = str(int(run.now.timestamp()))
-    signature = hmac.new(
-        settings.WORKFLOW_WEBHOOK_SECRET.encode(), f"{timestamp}.".encode() + body, hashlib.sha256
-    ).hexdigest()
+    signed = outbound.signed_headers(settings.WORKFLOW_WEBHOOK_SECRET, body, run.now)
     status = outbound.post(
         run.step["url"],
         body,
-        {
-            "Content-Type": "application/json",
-            "X-Timestamp": timestamp,
-            "X-Signature": f"sha256={signature}",
-            "Idempotency-Key": run.idempotency_key,
-        },
+        {**signed, "Idempotency-Key": run.idempotency_key},
         allowed_hosts=settings.WORKFLOW_WEBHOOK_ALLOWED_HOSTS,
         timeout=(3, 5),  # a claim batch of webhook steps must fit the step time limit
     )

@@ -1,4 +1,16 @@
-from benchbarrier.models.alerts import Notification, NotificationLevel
+from benchbarrier.models.alerts import (
+    AlertEvent,
+    AlertEventKind,
+    AlertRule,
+    AlertState,
+    AlertStatus,
+    Comparison,
+    MonitorRun,
+    MonitorSample,
+    Notification,
+    NotificationLevel,
+    Silence,
+)
 from benchbarrier.models.api_keys import APIKey, Scope
 from benchbarrier.models.audit import ActorType, AuditLogEntry
 from benchbarrier.models.bus import BusDelivery
@@ -16,16 +28,25 @@ from benchbarrier.models.workers import WorkerHeartbeat
 __all__ = [
     "APIKey",
     "ActorType",
+    "AlertEvent",
+    "AlertEventKind",
+    "AlertRule",
+    "AlertState",
+    "AlertStatus",
     "AuditLogEntry",
     "Budget",
     "BudgetMode",
     "BusDelivery",
+    "Comparison",
     "ModelPrice",
+    "MonitorRun",
+    "MonitorSample",
     "MonthlySpend",
     "Notification",
     "NotificationLevel",
     "RateBucket",
     "Scope",
+    "Silence",
     "SpendEntry",
     "SpendService",
     "WorkerHeartbeat",

@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import json
 import logging
-import time
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F, Sum
 
@@ -186,9 +184,9 @@ def watch_spend(
     service: str, *, budgets: list[Budget] | None = None, added: Decimal = Decimal(0)
 ) -> None:
     """After spending: notify once per month when a budget passes its warning share or
-    its limit, and once per day when today's spend is above 3x the trailing 7-day
-    daily average. `budgets` read before the spend of `added` saves reading them again
-    (a concurrent spender's share shows up in its own check)."""
+    its limit (the admin's record; alert rules tell people). `budgets` read before the
+    spend of `added` saves reading them again (a concurrent spender's share shows up in
+    its own check)."""
     now = clock.now()
     month = now.strftime("%Y-%m")
     if budgets is None:
@@ -215,35 +213,26 @@ def watch_spend(
                 message=f"The {budget.label} budget for {month} is {share:.0f}% spent: {of}.",
                 details=details,
             )
-    _watch_spike(service, now)
 
 
-SPIKE_FACTOR = 3
-_spike_checked: dict[str, float] = {}  # service -> when this process last compared
-
-
-def _watch_spike(service: str, now: datetime) -> None:
-    """At most once per SPEND_SPIKE_CHECK_SECONDS per service and process (it sums a
-    week of the ledger, too much to do on every email batch)."""
-    every = settings.SPEND_SPIKE_CHECK_SECONDS
-    if every:
-        if time.monotonic() < _spike_checked.get(service, float("-inf")) + every:
-            return
-        _spike_checked[service] = time.monotonic()
+def spike_ratios(now: datetime) -> dict[str, tuple[Decimal, Decimal, Decimal]]:
+    """{service: (today's spend / the trailing 7-day daily average, today, average)} for
+    the services with spend before today (the alert rule "spend spike" watches them)."""
     today = now.replace(hour=0, minute=0, second=0, microsecond=0)
-    known = SpendEntry.objects.filter(service=service, cost__isnull=False)
-    spent_today = known.filter(created_at__gte=today).aggregate(s=Sum("cost"))["s"] or 0
-    week = known.filter(created_at__gte=today - timedelta(days=7), created_at__lt=today)
-    average = (week.aggregate(s=Sum("cost"))["s"] or Decimal(0)) / 7
-    if average > 0 and spent_today > SPIKE_FACTOR * average:
-        notify(
-            key=f"spike:{service}:{today.date().isoformat()}",
-            kind="spend.spike",
-            level=NotificationLevel.WARNING,
-            message=f"{service} spend today ({spent_today:.2f}) is above {SPIKE_FACTOR}x the "
-            f"daily average of the last 7 days ({average:.2f}).",
-            details={"service": service, "today": str(spent_today), "average": str(average)},
-        )
+    known = SpendEntry.objects.filter(cost__isnull=False, created_at__lt=now)
+    per_service = lambda rows: dict(  # noqa: E731
+        rows.values("service").annotate(s=Sum("cost")).values_list("service", "s")
+    )
+    week = per_service(known.filter(created_at__gte=today - timedelta(days=7),
+                                    created_at__lt=today))  # fmt: skip
+    spent = per_service(known.filter(created_at__gte=today))
+    found = {}
+    for service, total in week.items():
+        average = (total or Decimal(0)) / 7
+        if average > 0:
+            today_spend = spent.get(service) or Decimal(0)
+            found[service] = (today_spend / average, today_spend, average)
+    return found
 
 
 def notify(*, key: str, kind: str, level: str, message: str, details: dict[str, Any]) -> bool:

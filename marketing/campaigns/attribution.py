@@ -17,6 +17,7 @@ from typing import Any
 from django.conf import settings
 from django.db.models import F, Q
 
+from benchbarrier import telemetry
 from benchbarrier.bulk_sql import insert_rows, update_rows
 from benchbarrier.events import BusEvent
 from marketing.campaigns.models import Attribution, CampaignSend
@@ -59,6 +60,8 @@ def copy_engagement(events: list[BusEvent]) -> None:
         [("sent", when, delivery, "queued") for delivery, when in first["email.sent"].items()],
         keys=("delivery_id", "status"),
     )
+    telemetry.count_campaign("email", "opened", len(first["email.opened"]))
+    telemetry.count_campaign("email", "clicked", len(first["email.clicked"]))
     for name, column in (("email.opened", "opened_at"), ("email.clicked", "clicked_at")):
         update_rows(
             table,
@@ -120,6 +123,7 @@ def attribute_orders(events: list[BusEvent]) -> int:
         returning="send_id, revenue, ordered_at",
         staged=False,
     )
+    telemetry.count_campaign("any", "converted", len(credited))
     for send_id, revenue, when in credited:
         CampaignSend.objects.filter(pk=send_id).update(revenue=F("revenue") + revenue)
         CampaignSend.objects.filter(pk=send_id, converted_at__isnull=True).update(

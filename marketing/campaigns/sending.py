@@ -23,7 +23,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Q
 
-from benchbarrier import clock
+from benchbarrier import clock, telemetry
 from benchbarrier.bulk_sql import insert_rows, update_rows
 from benchbarrier.ratelimit import take
 from jobs.models import Job
@@ -105,6 +105,7 @@ def send_chunk(campaign_id: int) -> datetime | None:
     else:
         deliver_many([s.delivery_id for s in sends])
         settle([s.pk for s in sends])
+    telemetry.count_campaign(campaign.type, "sent", len(sends))
     return now
 
 

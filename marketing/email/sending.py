@@ -28,7 +28,7 @@ from django.db import transaction
 from django.urls import reverse
 
 from analytics.services import store_events
-from benchbarrier import clock
+from benchbarrier import clock, telemetry
 from benchbarrier.bulk_sql import update_rows
 from benchbarrier.services.spend import record_spends
 from marketing.email import handover, tokens
@@ -108,6 +108,7 @@ def deliver_many(delivery_ids: list[int]) -> dict[int, Exception]:
                 rendered = render_delivery(delivery)
             except ValueError as exc:
                 _set(delivery, DeliveryStatus.FAILED, str(exc), changed)
+                telemetry.EMAILS.labels(DeliveryStatus.FAILED).inc()
                 failures[delivery.pk] = SendFailed(str(exc))
                 continue
             delivery.subject = ("[Test] " if delivery.is_test else "") + rendered.subject
@@ -181,6 +182,7 @@ def _record_sent(sent: list[EmailDelivery]) -> None:
     """The spend entry and the `email.sent` event of each sent delivery."""
     if not sent:
         return
+    telemetry.EMAILS.labels(DeliveryStatus.SENT).inc(len(sent))
     price = Decimal(settings.EMAIL_PRICE_PER_MESSAGE)
     record_spends(
         service="email",

@@ -20,7 +20,7 @@ from django.db import transaction
 
 from analytics.services import store_events
 from analytics.validation import EventInput
-from benchbarrier import clock
+from benchbarrier import clock, telemetry
 from benchbarrier.rules import json_value
 from benchbarrier.services.audit import Actor, record_audit
 from jobs.services import enqueue
@@ -334,3 +334,5 @@ def _apply_to_delivery(
         record_click(delivery, delivery.links.index(click_url))
     if changes:
         EmailDelivery.objects.filter(pk=delivery.pk).update(**changes)
+        if "status" in changes:
+            telemetry.EMAILS.labels(changes["status"]).inc()

@@ -1,4 +1,5 @@
-"""Monthly budgets and the spend spike rule, through real generations."""
+"""Monthly budgets, through real generations (the spend spike is an alert rule:
+tests/benchbarrier/test_alerts.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from decimal import Decimal
 import pytest
 
 from benchbarrier import clock
-from benchbarrier.models import Budget, BudgetMode, Notification, SpendEntry
+from benchbarrier.models import Budget, BudgetMode, Notification
 from benchbarrier.services.spend import month_spend, record_spend
 
 pytestmark = pytest.mark.django_db
@@ -76,18 +77,3 @@ def test_a_new_month_starts_from_zero():
     clock.advance(timedelta(days=6))  # 2026-12-01
     assert month_spend("openai") == 0
     assert month_spend() == 0
-
-
-def test_a_spend_spike_raises_a_notification(settings):
-    settings.SPEND_SPIKE_CHECK_SECONDS = 0  # compare on every entry
-    for days_ago in range(1, 8):  # 7 days at 2.00 a day
-        clock.advance(-timedelta(days=days_ago))
-        spend("2.00")
-        clock.advance(timedelta(days=days_ago))
-    spend("6.00")
-    assert not Notification.objects.filter(kind="spend.spike").exists(), "3x is not above 3x"
-    spend("0.50")
-    spike = Notification.objects.get(kind="spend.spike")
-    assert "openai spend today (6.50) is above 3x the daily average" in spike.message
-    assert "(2.00)" in spike.message
-    assert SpendEntry.objects.count() == 9

@@ -27,7 +27,7 @@ SEED_TEMPLATES = {
     "review-request",
 }  # fmt: skip
 # Beside the seed's: the emails the back office itself sends.
-OWN_TEMPLATES = {"analytics-report", "chatbot-handoff"}
+OWN_TEMPLATES = {"analytics-report", "chatbot-handoff", "operations-alert"}
 
 
 @pytest.fixture(autouse=True)

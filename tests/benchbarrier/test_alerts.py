@@ -1,0 +1,256 @@
+"""The seed's alerts, each driven from healthy to firing to resolved with real data: one
+grouped notification (email and the team's signed webhook), no reminder before the
+repeat interval, the resolved notice in the evaluation that sees the condition clear,
+and a silence holding notifications back."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import threading
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.core.management import call_command
+
+from benchbarrier import clock
+from benchbarrier.models import AlertEvent, AlertRule, AlertState, Silence
+from benchbarrier.services.alerts import evaluate_all
+from benchbarrier.services.spend import record_spend
+from jobs.models import Job, JobStatus
+from jobs.registry import PermanentJobError, job_handler
+from jobs.services import enqueue
+from marketing.models import DeliveryStatus, EmailDelivery, EmailTemplate
+from tests.conftest import run_due_jobs
+from tests.local_server import JsonHandler, LocalServer
+
+pytestmark = pytest.mark.django_db
+SECRET = "alert-signing-secret"
+
+
+@job_handler("tests.sometimes_fails", max_attempts=1)
+def sometimes_fails(job: Job) -> None:
+    if job.payload.get("fail"):
+        raise PermanentJobError("told to fail")
+
+
+class Team:
+    """The team's Slack-compatible webhook: keeps each signed post."""
+
+    def __init__(self) -> None:
+        self.posts: list[dict] = []
+        team, lock = self, threading.Lock()
+
+        class Handler(JsonHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                signed = hmac.new(SECRET.encode(), self.headers["X-Timestamp"].encode() + b"."
+                                  + body, hashlib.sha256).hexdigest()  # fmt: skip
+                with lock:
+                    team.posts.append({"body": json.loads(body), "signed": self.headers[
+                        "X-Signature"] == f"sha256={signed}"})  # fmt: skip
+                self.send_json(200, {"ok": True})
+
+        self.server = LocalServer(Handler)
+
+
+@pytest.fixture
+def team(settings):
+    team = Team()
+    settings.ALERT_EMAILS = ["ops@shop.example"]
+    settings.ALERT_WEBHOOK_URL = f"{team.server.url}/hooks/alerts"
+    settings.ALERT_WEBHOOK_SECRET = SECRET
+    settings.ALERT_WEBHOOK_ALLOWED_HOSTS = ["127.0.0.1"]
+    yield team
+    team.server.close()
+
+
+def notices() -> list[str]:
+    """The subjects of the alert emails queued, oldest first."""
+    found = EmailDelivery.objects.filter(template__slug="operations-alert").order_by("pk")
+    assert all(d.to_email == "ops@shop.example" for d in found)
+    return [d.variables["alert"]["subject"] for d in found]
+
+
+def lines() -> list[dict]:
+    """The alert lines of the latest notification."""
+    delivery = EmailDelivery.objects.filter(template__slug="operations-alert").last()
+    return delivery.variables["alert"]["lines"]
+
+
+def test_queue_backup_waits_out_its_for_fires_once_and_resolves_at_once(team):
+    for n in range(101):
+        enqueue(job_type="jobs.noop", idempotency_key=f"backlog-{n}")
+    evaluate_all()
+    assert notices() == []  # pending: it must hold 2 minutes
+    assert AlertState.objects.get(rule__key="queue-backup").status == "pending"
+    clock.advance(timedelta(minutes=2))
+    evaluate_all()
+    assert notices() == ["[FIRING] Job queue backup"]
+    (line,) = lines()
+    assert line["message"].startswith(
+        "Job queue backup: 101 jobs is above 100 jobs; jobs.noop 101"
+    )
+    assert "/admin/jobs/job/?status__in=pending,retrying" in line["link"] and line["since"]
+    (post,) = team.posts
+    assert post["signed"] and post["body"]["rule"] == "queue-backup"
+    clock.advance(timedelta(minutes=59))
+    evaluate_all()
+    assert len(notices()) == 1  # no reminder before the repeat interval (60 minutes)
+    clock.advance(timedelta(minutes=1))
+    evaluate_all()
+    assert notices()[-1] == "[FIRING] Job queue backup" and len(notices()) == 2  # reminded
+    Job.objects.filter(job_type="jobs.noop").update(status=JobStatus.COMPLETED,
+                                                     completed_at=clock.now())  # fmt: skip
+    evaluate_all()
+    assert notices()[-1] == "[RESOLVED] Job queue backup"
+    assert lines()[0]["message"].startswith("Resolved: Job queue backup")
+    assert not AlertState.objects.filter(rule__key="queue-backup").exists()
+    kinds = list(AlertEvent.objects.filter(rule__key="queue-backup").order_by("pk")
+                 .values_list("kind", flat=True))  # fmt: skip
+    assert kinds == ["pending", "firing", "repeat", "resolved"]
+
+
+def test_job_failure_rate_needs_its_minimum_count_and_groups_by_type(team):
+    for n in range(2):
+        enqueue(job_type="tests.sometimes_fails", payload={"fail": n == 0})
+    run_due_jobs()
+    evaluate_all()
+    assert "[FIRING] High job failure rate" not in notices()  # 1 of 2: below the minimum
+    for n in range(18):
+        enqueue(job_type="tests.sometimes_fails", payload={"fail": n < 2})
+    run_due_jobs()  # 3 of 20 failed: 15%
+    evaluate_all()
+    assert "[FIRING] High job failure rate" in notices()
+    delivery = EmailDelivery.objects.filter(
+        template__slug="operations-alert", variables__alert__rule="High job failure rate"
+    ).get()
+    (line,) = delivery.variables["alert"]["lines"]
+    assert line["group"] == "tests.sometimes_fails"
+    assert "15.00 % is above 10 %; 3 of 20 failed" in line["message"]
+    assert "job_type=tests.sometimes_fails&status=failed" in line["link"]
+    clock.advance(timedelta(minutes=16))  # the failures leave the window
+    evaluate_all()
+    assert "[RESOLVED] High job failure rate" in notices()
+
+
+def test_thirty_jobs_failing_for_good_are_one_notification(team):
+    for _ in range(30):
+        enqueue(job_type="tests.sometimes_fails", payload={"fail": True})
+    run_due_jobs()
+    evaluate_all()
+    failed = [s for s in notices() if s.startswith("[FIRING] A job failed for good")]
+    assert failed == ["[FIRING] A job failed for good"]
+    rule = AlertRule.objects.get(key="job-failed")
+    assert rule.events.get(kind="firing").value == Decimal(30)
+
+
+def failed_run(user_id: str) -> object:
+    """A run of the seed's cart workflow that failed for good (its job did)."""
+    from tests.workflows.helpers import seed_workflow
+    from workflows.models import Workflow, WorkflowExecution
+    from workflows.runs import fail_execution
+
+    workflow = (Workflow.objects.filter(name="Abandoned Cart Recovery").first()
+                or seed_workflow("Abandoned Cart Recovery"))  # fmt: skip
+    run = WorkflowExecution.objects.create(workflow=workflow, user_id=user_id, context={},
+                                           definition=workflow.steps)  # fmt: skip
+    fail_execution(run.pk, "the ESP refused the template")
+    return workflow
+
+
+def test_a_failed_workflow_run_fires_workflow_errors(team):
+    workflow = failed_run("u1")
+    evaluate_all()
+    assert notices() == ["[FIRING] Workflow errors"]
+    (line,) = EmailDelivery.objects.get().variables["alert"]["lines"]
+    assert line["group"] == "Abandoned Cart Recovery"
+    assert f"status__exact=failed&workflow__id__exact={workflow.pk}" in line["link"]
+    clock.advance(timedelta(minutes=16))
+    evaluate_all()
+    assert notices() == ["[FIRING] Workflow errors", "[RESOLVED] Workflow errors"]
+
+
+def test_a_delivery_rate_of_90_percent_on_200_emails_fires(team):
+    template = EmailTemplate.objects.get(slug="welcome")
+    EmailDelivery.objects.bulk_create([
+        EmailDelivery(template=template, to_email=f"c{n}@example.com", idempotency_key=f"t{n}",
+                      status=DeliveryStatus.BOUNCED if n < 20 else DeliveryStatus.DELIVERED)
+        for n in range(200)
+    ])  # fmt: skip
+    evaluate_all()
+    assert notices() == ["[FIRING] Low email delivery rate"]
+    (line,) = lines()
+    assert line["message"] == ("Low email delivery rate: 90.00 % is below 95 %; of 200 "
+                               "emails")  # fmt: skip
+    assert "status__in=bounced,failed" in line["link"]
+    EmailDelivery.objects.filter(status=DeliveryStatus.BOUNCED).exclude(
+        template__slug="operations-alert").update(status=DeliveryStatus.DELIVERED)  # fmt: skip
+    evaluate_all()
+    assert notices()[-1] == "[RESOLVED] Low email delivery rate"
+
+
+def test_a_spend_spike_fires_above_three_times_the_weeks_average(team):
+    def spend(amount: str) -> None:
+        record_spend(service="openai", operation="chat.completion", cost=Decimal(amount),
+                     model="gpt-4o-mini")  # fmt: skip
+
+    for days_ago in range(1, 8):  # 7 days at 2.00 a day
+        with clock.travel(-timedelta(days=days_ago)):
+            spend("2.00")
+    spend("6.00")
+    evaluate_all()
+    assert "[FIRING] Spend spike" not in notices()  # 3x is not above 3x
+    spend("0.50")
+    evaluate_all()
+    assert "[FIRING] Spend spike" in notices()
+    delivery = EmailDelivery.objects.get(variables__alert__rule="Spend spike")
+    (line,) = delivery.variables["alert"]["lines"]
+    assert line["group"] == "openai"
+    assert "3.25 x is above 3 x; 6.50 today against 2.00 a day" in line["message"]
+
+
+def test_a_silence_holds_notifications_back_until_it_ends(team):
+    rule = AlertRule.objects.get(key="workflow-errors")
+    Silence.objects.create(rule=rule, ends_at=clock.now() + timedelta(hours=1),
+                           reason="deploying the new cart flow")  # fmt: skip
+    failed_run("u1")
+    evaluate_all()
+    assert notices() == [] and team.posts == []
+    event = AlertEvent.objects.get(kind="firing")
+    assert event.silenced_by is not None and not event.notified  # recorded, not told
+    clock.advance(timedelta(minutes=55))
+    failed_run("u2")  # runs keep failing
+    clock.advance(timedelta(minutes=6))  # the silence has ended
+    evaluate_all()
+    assert notices() == ["[FIRING] Workflow errors"]
+
+
+def test_budgets_at_80_and_100_percent(team):
+    record_spend(service="openai", operation="chat.completion", cost=Decimal("410"),
+                 model="gpt-4o-mini")  # fmt: skip
+    evaluate_all()
+    assert notices() == ["[FIRING] Budget 80% spent"]
+    assert lines()[0]["group"] == "openai"
+
+
+def test_the_command_evaluates_once_and_beat_queues_one_evaluation_a_minute(team, capsys):
+    from jobs.tasks import evaluate_alerts
+
+    evaluate_alerts()
+    evaluate_alerts()  # beat firing twice in a minute: one job
+    assert Job.objects.filter(job_type="alerts.evaluate").count() == 1
+    run_due_jobs()
+    assert Job.objects.get(job_type="alerts.evaluate").result["evaluated"] == 8
+    call_command("alerts_evaluate")
+    assert "rules evaluated: 8" in capsys.readouterr().out
+
+
+def test_the_rules_export_as_a_prometheus_rules_file(tmp_path):
+    out = tmp_path / "rules.yml"
+    call_command("alerts_export_rules", output=str(out))
+    text = out.read_text()
+    assert "- alert: JobQueueBackup" in text and 'expr: "sum(bb_job_queue_depth) > 100"' in text
+    assert "for: 2m" in text and "budget-80: spend.budget_used lives in the database" in text

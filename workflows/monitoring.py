@@ -1,0 +1,32 @@
+"""What monitoring reads from workflows: the runs that failed (the seed's workflow errors)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.db.models import Count
+from django.urls import reverse
+
+from benchbarrier.alert_signals import Measurement, Signal, register_signal
+from workflows.models import ExecutionStatus, Workflow, WorkflowExecution
+
+
+def _failed_runs(window: timedelta, now: datetime) -> dict[str, Measurement]:
+    rows = (WorkflowExecution.objects
+            .filter(status=ExecutionStatus.FAILED, completed_at__gt=now - window,
+                    completed_at__lte=now)
+            .values("workflow__name").annotate(n=Count("id")))  # fmt: skip
+    return {r["workflow__name"]: Measurement(Decimal(r["n"]), r["n"]) for r in rows}
+
+
+def _runs_link(group: str) -> str:
+    link = f"{reverse('admin:workflows_workflowexecution_changelist')}?status__exact=failed"
+    workflow = Workflow.objects.filter(name=group).values_list("pk", flat=True).first()
+    return f"{link}&workflow__id__exact={workflow}" if workflow else link
+
+
+register_signal(Signal(
+    "workflows.failed_runs", "Workflow runs that failed in the window, per workflow.", "runs",
+    _failed_runs, _runs_link,
+))  # fmt: skip
