@@ -32,7 +32,7 @@ from prometheus_client import (
     generate_latest,
     multiprocess,
 )
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import GaugeMetricFamily, Metric
 
 SECONDS = (0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300)
 
@@ -115,22 +115,42 @@ def _family(gauge: Gauge) -> GaugeMetricFamily:
     return family
 
 
+DECLARED = (JOB_SECONDS, JOBS, WORKFLOW_RUNS, AI_TOKENS, AI_COST, EMAILS, CAMPAIGN_EVENTS,
+            BOT, HTTP_REQUESTS, HTTP_SECONDS)  # fmt: skip
+
+
+class AllProcesses:
+    """The values every process wrote to PROMETHEUS_MULTIPROC_DIR, and every declared
+    series none has written yet (documented, without samples), so a scraper always sees
+    the whole set."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+    def collect(self) -> Iterable[Metric]:
+        found = list(multiprocess.MultiProcessCollector(None, path=self.path).collect())
+        seen = {family.name for family in found}
+        for declared in DECLARED:
+            for family in declared.collect():
+                if family.name not in seen:
+                    family.samples = []
+                    found.append(family)
+        return found
+
+
 def exposition() -> bytes:
     """Every series in the Prometheus text format: this process's (or, in multiprocess
     mode, all processes') and the database gauges."""
     registry = CollectorRegistry()
     path = settings.PROMETHEUS_MULTIPROC_DIR
-    if path:
-        multiprocess.MultiProcessCollector(registry, path=path)
-        registry.register(DatabaseCollector())
-        return generate_latest(registry)
-    return generate_latest(REGISTRY) + generate_latest(_database_registry())
-
-
-def _database_registry() -> CollectorRegistry:
-    registry = CollectorRegistry()
+    registry.register(AllProcesses(path) if path else _ThisProcess())
     registry.register(DatabaseCollector())
-    return registry
+    return generate_latest(registry)
+
+
+class _ThisProcess:
+    def collect(self) -> Iterable[Metric]:
+        return REGISTRY.collect()
 
 
 def prune_dead_processes(path: str | None = None) -> int:
