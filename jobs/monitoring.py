@@ -1,6 +1,7 @@
 """What monitoring reads from the queue: depth and the oldest due job's age per type (one
-query, for /metrics and the operations page), and the alert signals of the seed's queue
-backup and job failure rate, and of jobs failed for good (its `notifyJobFailure`)."""
+query, for /metrics and the operations page), the alert signals of the seed's queue
+backup and job failure rate and of jobs failed for good (its `notifyJobFailure`), and
+the operations page's queue and throughput panels."""
 
 from __future__ import annotations
 
@@ -8,10 +9,15 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.db.models import Count, Min, Q
+from django.db.models.functions import TruncHour
+from django.http import HttpRequest
 from django.urls import reverse
 
 from benchbarrier import clock
 from benchbarrier.alert_signals import Measurement, Signal, register_signal
+from benchbarrier.charts import bar_chart
+from benchbarrier.dashboard import Figure, Panel
+from benchbarrier.operations import chart_of, operations_panel
 from benchbarrier.telemetry import Gauge, register_gauges
 from jobs.models import WAITING_STATUSES, Job, JobStatus
 
@@ -100,3 +106,61 @@ register_signal(Signal(
     "jobs.failed", "Jobs that failed for good in the window, per type.", "jobs", _failed,
     lambda group: _jobs_link(job_type=group, status="failed"),
 ))  # fmt: skip
+
+
+def _age(seconds: float) -> str:
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    return f"{seconds / 60:.0f} min" if seconds < 7200 else f"{seconds / 3600:.1f} h"
+
+
+@operations_panel("Queue", order=10)
+def queue_panel(request: HttpRequest) -> Panel:
+    waiting = sorted(waiting_by_type(clock.now()).items(), key=lambda item: -item[1][0])
+    oldest = max((age for _, (_, age) in waiting), default=0.0)
+    figures = [
+        Figure("due jobs waiting", f"{sum(n for _, (n, _) in waiting):,}",
+               _jobs_link(status__in="pending,retrying")),
+        Figure("oldest due job", _age(oldest) if waiting else "none", "",
+               "bad" if oldest > 600 else "warn" if oldest > 60 else "good"),
+        *[Figure(f"{kind} (oldest {_age(age)})", f"{n:,}",
+                 _jobs_link(job_type=kind, status__in="pending,retrying"))
+          for kind, (n, age) in waiting[:4]],
+    ]  # fmt: skip
+    return Panel("Queue: due jobs waiting, 24 h", figures=figures,
+                 chart=chart_of("jobs.queue_depth", "due jobs waiting, highest each hour"),
+                 note="Per type: how many, and how long the oldest has waited.")  # fmt: skip
+
+
+@operations_panel("Oldest due job", order=11)
+def oldest_panel(request: HttpRequest) -> Panel:
+    chart = chart_of("jobs.oldest_due_age", "seconds the oldest due job had waited, highest "
+                     "each hour", " s", combine="max")  # fmt: skip
+    return Panel(
+        "Oldest due job's wait, 24 h",
+        chart=chart,
+        note="A wait that keeps growing: workers are missing or stuck.",
+    )
+
+
+@operations_panel("Throughput", order=20)
+def throughput_panel(request: HttpRequest) -> Panel:
+    now = clock.now()
+    rows = (Job.objects.filter(completed_at__gt=now - timedelta(hours=24), completed_at__lte=now)
+            .annotate(hour=TruncHour("completed_at")).values("hour")
+            .annotate(done=Count("id", filter=Q(status=JobStatus.COMPLETED)),
+                      failed=Count("id", filter=Q(status=JobStatus.FAILED))))  # fmt: skip
+    per_hour = {r["hour"]: (r["done"], r["failed"]) for r in rows}
+    done, failed = sum(d for d, _ in per_hour.values()), sum(f for _, f in per_hour.values())
+    share = failed * 100 / (done + failed) if done + failed else 0.0
+    start = now.replace(minute=0, second=0, microsecond=0)
+    points = [(f"{(start - timedelta(hours=h)):%H}:00",
+               sum(per_hour.get(start - timedelta(hours=h), (0, 0))))
+              for h in range(23, -1, -1)]  # fmt: skip
+    return Panel("Throughput and failures, 24 h", figures=[
+        Figure("jobs finished", f"{done + failed:,}", _jobs_link(status="completed")),
+        Figure("failed for good", f"{failed:,}", _jobs_link(status="failed"),
+               "bad" if failed else "good"),
+        Figure("failure rate", f"{share:.1f}%", _jobs_link(status="failed"),
+               "bad" if share > 10 else "warn" if share > 2 else "good"),
+    ], chart=bar_chart(points, title="jobs finished per hour", width=330, height=70))  # fmt: skip

@@ -7,10 +7,13 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.db.models import Count, Q
+from django.http import HttpRequest
 from django.urls import reverse
 
 from benchbarrier import clock
 from benchbarrier.alert_signals import Measurement, Signal, register_signal
+from benchbarrier.dashboard import Figure, Panel
+from benchbarrier.operations import chart_of, operations_panel
 from benchbarrier.telemetry import Gauge, register_gauges
 from marketing.models import DeliveryStatus, EmailDelivery
 
@@ -43,8 +46,26 @@ def delivery_gauge() -> list[Gauge]:
                   "failed.", (), samples)]  # fmt: skip
 
 
+def _problems(group: str = "") -> str:
+    return f"{reverse('admin:marketing_emaildelivery_changelist')}?status__in=bounced,failed"
+
+
 register_signal(Signal(
     "email.delivery_rate", "% of the emails sent in the window not bounced or failed.", "%",
-    _rate, lambda group: f"{reverse('admin:marketing_emaildelivery_changelist')}"
-    "?status__in=bounced,failed", sampled=True,
+    _rate, _problems, sampled=True,
 ))  # fmt: skip
+
+
+@operations_panel("Email delivery", order=40)
+def delivery_panel(request: HttpRequest) -> Panel:
+    now = clock.now()
+    figures = []
+    for label, window in (("last hour", timedelta(hours=1)), ("last 24 h", timedelta(days=1))):
+        rate, total = delivery_rate(window, now)
+        value = "none" if rate is None else f"{rate:.1f}%"
+        tone = "" if rate is None else "bad" if rate < 95 else "warn" if rate < 98 else "good"
+        figures.append(Figure(f"delivered, {label} ({total:,} emails)", value, _problems(), tone))
+    return Panel("Email delivery rate", figures=figures, link=_problems(),
+                 chart=chart_of("email.delivery_rate", "delivery rate, each hour", "%",
+                                combine="max"),
+                 note="Not bounced or failed, of the emails that went out.")  # fmt: skip

@@ -1,4 +1,5 @@
-"""What monitoring reads from workflows: the runs that failed (the seed's workflow errors)."""
+"""What monitoring reads from workflows: the runs that failed (the seed's workflow errors),
+and the operations page's runs by status."""
 
 from __future__ import annotations
 
@@ -6,9 +7,13 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.db.models import Count
+from django.http import HttpRequest
 from django.urls import reverse
 
+from benchbarrier import clock
 from benchbarrier.alert_signals import Measurement, Signal, register_signal
+from benchbarrier.dashboard import Figure, Panel
+from benchbarrier.operations import operations_panel
 from workflows.models import ExecutionStatus, Workflow, WorkflowExecution
 
 
@@ -30,3 +35,17 @@ register_signal(Signal(
     "workflows.failed_runs", "Workflow runs that failed in the window, per workflow.", "runs",
     _failed_runs, _runs_link,
 ))  # fmt: skip
+
+
+@operations_panel("Workflow runs", order=30)
+def runs_panel(request: HttpRequest) -> Panel:
+    since = clock.now() - timedelta(hours=24)
+    counts = dict(WorkflowExecution.objects.filter(started_at__gte=since).values("status")
+                  .annotate(n=Count("id")).values_list("status", "n"))  # fmt: skip
+    link = reverse("admin:workflows_workflowexecution_changelist")
+    tones = {ExecutionStatus.FAILED: "bad", ExecutionStatus.COMPLETED: "good"}
+    return Panel("Workflow runs started in 24 h", figures=[
+        Figure(label.lower(), f"{counts.get(value, 0):,}", f"{link}?status__exact={value}",
+               tones.get(value, "") if counts.get(value) else "")
+        for value, label in ExecutionStatus.choices
+    ], link=link)  # fmt: skip

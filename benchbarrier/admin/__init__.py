@@ -1,1 +1,1 @@
-from benchbarrier.admin import api_keys, audit, spend, workers  # noqa: F401
+from benchbarrier.admin import alerts, api_keys, audit, spend, workers  # noqa: F401

@@ -4,6 +4,7 @@ from rest_framework.routers import SimpleRouter
 
 from benchbarrier.api.audit import AuditLogViewSet
 from benchbarrier.api.keys import APIKeyViewSet
+from benchbarrier.api.monitoring import AlertViewSet, RuleViewSet, SilenceViewSet
 
 
 class Router(SimpleRouter):
@@ -18,5 +19,8 @@ class Router(SimpleRouter):
 router = Router()
 router.register("keys", APIKeyViewSet, basename="api-key")
 router.register("audit-log", AuditLogViewSet, basename="audit-log")
+router.register("monitoring/rules", RuleViewSet, basename="alert-rule")
+router.register("monitoring/alerts", AlertViewSet, basename="alert")
+router.register("monitoring/silences", SilenceViewSet, basename="silence")
 
 urlpatterns = router.urls

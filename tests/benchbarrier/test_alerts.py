@@ -254,3 +254,69 @@ def test_the_rules_export_as_a_prometheus_rules_file(tmp_path):
     text = out.read_text()
     assert "- alert: JobQueueBackup" in text and 'expr: "sum(bb_job_queue_depth) > 100"' in text
     assert "for: 2m" in text and "budget-80: spend.budget_used lives in the database" in text
+
+
+def test_the_api_lists_rules_with_their_state_the_history_and_silences(team, key_client):
+    failed_run("u1")
+    evaluate_all()
+    api = key_client("admin")
+    rules = {r["key"]: r for r in api.get("/api/monitoring/rules").json()["results"]}
+    assert set(rules) >= {"queue-backup", "job-failure-rate", "ai-cost-spike",
+                          "workflow-errors", "email-delivery-rate"}  # fmt: skip
+    errors = rules["workflow-errors"]
+    assert errors["threshold"] == "0.0000" and errors["unit"] == "runs"
+    assert errors["states"][0]["group"] == "Abandoned Cart Recovery"
+    assert errors["states"][0]["status"] == "firing"
+    history = api.get("/api/monitoring/alerts", {"rule": "workflow-errors", "kind": "firing"})
+    (fired,) = history.json()["results"]
+    assert fired["notified"] is True and fired["link"].startswith("/admin/workflows/")
+    made = api.post("/api/monitoring/silences", {"rule": "queue-backup", "reason": "migrating",
+                    "endsAt": (clock.now() + timedelta(hours=2)).isoformat()}, format="json")  # fmt: skip
+    assert made.status_code == 201 and made.json()["active"] is True
+    past = api.post("/api/monitoring/silences", {"reason": "x", "endsAt": "2020-01-01T00:00:00Z"},
+                    format="json")  # fmt: skip
+    assert past.status_code == 400 and past.json()["errors"][0]["field"] == "endsAt"
+    assert api.delete(f"/api/monitoring/silences/{made.json()['id']}").status_code == 204
+    assert api.get(f"/api/monitoring/silences/{made.json()['id']}").json()["active"] is False
+    assert key_client("marketing").get("/api/monitoring/rules").status_code == 403
+
+
+def test_the_operations_page_shows_firing_alerts_first_then_queue_runs_delivery_spend(
+    team, staff_client
+):
+    from django.urls import reverse
+
+    failed_run("u1")
+    for n in range(3):
+        enqueue(job_type="jobs.noop", idempotency_key=f"w{n}")
+    evaluate_all()
+    page = staff_client.get(reverse("admin:operations")).content.decode()
+    assert page.index('aria-label="Alerts firing"') < page.index('aria-label="Queue')
+    assert "Workflow errors (Abandoned Cart Recovery)" in page
+    for title in ("Queue: due jobs waiting, 24 h", "Throughput and failures, 24 h",
+                  "Workflow runs started in 24 h", "Email delivery rate",
+                  "Spend against budgets (this month)", "Evaluation and workers"):  # fmt: skip
+        assert title in page, title
+    assert "<svg" in page  # the 24 h charts
+    dashboard = staff_client.get(reverse("admin:index")).content.decode()
+    assert 'aria-label="Operations"' in dashboard and "alerts firing" in dashboard
+
+
+def test_the_rule_form_says_what_to_fix(staff_client):
+    from django.urls import reverse
+
+    rule = AlertRule.objects.get(key="job-failure-rate")
+    url = reverse("admin:benchbarrier_alertrule_change", args=[rule.pk])
+    answer = staff_client.post(url, {
+        "key": rule.key, "name": rule.name, "signal": "jobs.failure_rate",
+        "comparison": "above", "threshold": "150", "window": "00:00:00", "min_count": "20",
+        "for_duration": "0", "repeat_interval": "02:00:00", "severity": "critical",
+        "enabled": "on",
+    })  # fmt: skip
+    text = answer.content.decode()
+    assert "This signal is a percentage: give 0 to 100." in text
+    assert "Give a positive duration, e.g. 00:15:00 for 15 minutes." in text
+    silence = staff_client.post(reverse("admin:benchbarrier_silence_add"), {
+        "rule": rule.pk, "group": "", "ends_at_0": "2020-01-01", "ends_at_1": "10:00",
+        "reason": "deploy"})  # fmt: skip
+    assert "Give a time in the future" in silence.content.decode()

@@ -325,3 +325,31 @@ def test_try_the_bot_hand_over_and_answer_from_the_agent_inbox(browser, marketer
     widget = browser.shadow("#bb-chat")
     widget.find_element(By.CSS_SELECTOR, "button.open").click()
     browser.wait_until(lambda: "Sam here from the team" in log())
+
+
+def test_operations_an_alert_fires_the_page_shows_it_and_a_silence_is_set(browser, marketer,
+                                                                           settings):  # fmt: skip
+    from benchbarrier.services.alerts import evaluate_all
+    from tests.benchbarrier.test_alerts import failed_run
+
+    settings.ALERT_EMAILS = ["ops@shop.example"]
+    marketer()
+    failed_run("u1")
+    evaluate_all()
+    browser.log_in("marketer")
+    operations = browser.find("section[aria-label=Operations]")
+    assert "1\nalerts firing" in operations.text
+    operations.find_element(By.PARTIAL_LINK_TEXT, "alerts firing").click()
+    browser.wait_for_text("Workflow errors (Abandoned Cart Recovery)",
+                          "section[aria-label='Alerts firing']")  # fmt: skip
+    assert "Queue: due jobs waiting" in browser.text("#content-main")
+    browser.screenshot("12-operations")
+    browser.find("section[aria-label='Alerts firing'] a[href*='workflowexecution']").click()
+    browser.wait_for_text("Abandoned Cart Recovery", "#result_list")  # the cause
+    browser.open("/admin/benchbarrier/silence/add/")
+    Select(browser.find("#id_rule")).select_by_visible_text("Workflow errors")
+    browser.find("#id_reason").send_keys("fixing the cart template")
+    browser.submit("input[name=_save]")
+    browser.wait_for_text("was added successfully", ".messagelist")
+    assert "fixing the cart template" in browser.text("#result_list")
+    browser.screenshot("12-silence")
