@@ -12,6 +12,8 @@ from typing import Any
 
 from django.conf import settings
 
+from benchbarrier.api.filters import MAX_UTC_OFFSET
+
 EVENT_NAME = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$")
 MESSAGE_ID = re.compile(r"^[\x21-\x7e]{1,100}$")
 KNOWN_KEYS = frozenset(
@@ -113,6 +115,11 @@ def _timestamp(value: Any, now: datetime, errors: list[FieldError]) -> datetime:
         return now
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
+    offset = moment.utcoffset()
+    if offset is not None and abs(offset) > MAX_UTC_OFFSET:
+        message = "UTC offset out of range: at most +15:59 or -15:59."
+        errors.append(FieldError("timestamp", "invalid", message))
+        return now
     skew = timedelta(seconds=settings.EVENTS_MAX_FUTURE_SECONDS)
     if moment > now + skew:
         errors.append(

@@ -4,7 +4,6 @@ from typing import Any
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, status
-from rest_framework.parsers import JSONParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -13,6 +12,7 @@ from rest_framework.views import APIView
 from analytics import serializers
 from analytics.services import MAX_BATCH, BatchResult, Status, record_events
 from analytics.validation import FieldError
+from benchbarrier.api.parsers import PlainJSONParser
 from benchbarrier.models import Scope
 
 
@@ -20,7 +20,7 @@ class _IngestView(APIView):
     required_scope = Scope.ANALYTICS
     # Events arrive camelCase and are checked as such; `properties` must reach the
     # database exactly as sent, so the camelCase parser (which rewrites keys) is not used.
-    parser_classes = [JSONParser]
+    parser_classes = [PlainJSONParser]
     renderer_classes = [JSONRenderer]  # answers are built camelCase (analytics.serializers)
 
 

@@ -33,4 +33,5 @@ urlpatterns = [
 if settings.DEBUG:  # production serves media from its storage or web server
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
+handler400 = "benchbarrier.views.bad_request"
 handler500 = "benchbarrier.views.server_error"

@@ -7,12 +7,10 @@ signature), acknowledged at once and answered through the queue."""
 
 from __future__ import annotations
 
-import json
-
 from django.http import HttpResponse
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.exceptions import NotFound, ParseError, ValidationError
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -20,7 +18,7 @@ from rest_framework.views import APIView
 
 from benchbarrier.api import serializers as base
 from benchbarrier.api.errors import error_body
-from benchbarrier.api.parsers import RawParser
+from benchbarrier.api.parsers import RawParser, load_json
 from benchbarrier.models import Scope
 from chatbot import conversations, identity, meta
 from chatbot.models import BotConversation, BotMessage
@@ -154,9 +152,9 @@ class MetaWebhookView(APIView):
         except meta.Refused as exc:
             return _refused(request, exc)
         try:
-            payload = json.loads(body or b"{}")
-        except ValueError:
-            raise ValidationError("The body must be JSON.") from None
+            payload = load_json(body or b"{}")
+        except ParseError:
+            raise ValidationError("The body must be JSON, nested at most 64 deep.") from None
         found = meta.messages_in(kind, payload)
         for message in found:
             enqueue(job_type="chatbot.inbound", priority=5,

@@ -1,12 +1,10 @@
 from __future__ import annotations
 
-import json
-
 import django_filters
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import MethodNotAllowed, NotFound, ValidationError
+from rest_framework.exceptions import MethodNotAllowed, NotFound, ParseError, ValidationError
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -15,7 +13,7 @@ from rest_framework.views import APIView
 from benchbarrier.api.errors import Conflict, error_body
 from benchbarrier.api.filters import time_range
 from benchbarrier.api.pagination import cursor_pages
-from benchbarrier.api.parsers import RawParser
+from benchbarrier.api.parsers import RawParser, load_json
 from benchbarrier.models import APIKey, Scope
 from benchbarrier.services.audit import Actor
 from workflows import hooks, serializers, services
@@ -230,9 +228,9 @@ class HookView(APIView):
             )
             return Response(body, status=exc.status)
         try:
-            payload = json.loads(body or b"{}")
-        except ValueError:
-            raise ValidationError("The body must be JSON.") from None
+            payload = load_json(body or b"{}")
+        except ParseError:
+            raise ValidationError("The body must be JSON, nested at most 64 deep.") from None
         if not isinstance(payload, dict):
             raise ValidationError("The body must be a JSON object.")
         try:

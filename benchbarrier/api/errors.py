@@ -15,6 +15,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.http import Http404, HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from djangorestframework_camel_case.util import camelize_re, underscore_to_camel
@@ -145,19 +146,26 @@ def json_not_found(request: HttpRequest, exception: Exception | None = None) -> 
     )
 
 
+def json_error(request: HttpRequest, status: int, code: str, message: str) -> JsonResponse:
+    """An error outside DRF (Django's own 400/413/500) in the API's one format."""
+    errors = [{"field": None, "code": code, "message": message}]
+    body = error_body(code=code, message=message, errors=errors, request=request)
+    return JsonResponse(_camel(body), status=status)
+
+
 def json_server_error(request: HttpRequest) -> JsonResponse:
     message = "Internal server error; it has been logged. Quote the request id if you report it."
-    return JsonResponse(
-        _camel(
-            error_body(
-                code="server_error",
-                message=message,
-                errors=[{"field": None, "code": "server_error", "message": message}],
-                request=request,
-            )
-        ),
-        status=500,
-    )
+    return json_error(request, 500, "server_error", message)
+
+
+def json_bad_request(request: HttpRequest, exception: Exception | None) -> JsonResponse:
+    """Django's own refusals of a request (a body over the size limit: 413)."""
+    if isinstance(exception, RequestDataTooBig | TooManyFieldsSent | TooManyFilesSent):
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        return json_error(request, 413, "too_large",
+                          f"The request body is over the limit ({limit:,} bytes): send less "
+                          "at a time (batches of up to 1,000 items).")  # fmt: skip
+    return json_error(request, 400, "bad_request", str(exception or "") or "Bad request.")
 
 
 def _camel(body: dict[str, Any]) -> dict[str, Any]:

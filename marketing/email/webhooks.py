@@ -5,6 +5,7 @@ Connected in MarketingConfig.ready; the URLs are anymail's (`/anymail/<esp>/trac
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -17,6 +18,11 @@ from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
 from django.urls import URLPattern
 
 from marketing.email.services import apply_esp_event
+
+logger = logging.getLogger(__name__)
+SIGNING_KEYS = ("WEBHOOK_SIGNING_KEY", "WEBHOOK_VERIFICATION_KEY", "WEBHOOK_SECRET")
+NOT_CONFIGURED = ("ESP webhooks are refused: this back office has no ANYMAIL_WEBHOOK_SECRET "
+                  "(or ESP signing key) to check them with.")  # fmt: skip
 
 
 def on_tracking(sender: Any, event: AnymailTrackingEvent, esp_name: str, **kwargs: Any) -> None:
@@ -32,16 +38,29 @@ def on_tracking(sender: Any, event: AnymailTrackingEvent, esp_name: str, **kwarg
     )
 
 
+def webhooks_protected() -> bool:
+    """Whether anything authenticates the ESP's calls: the shared basic-auth secret or
+    the ESP's own signing key."""
+    return any(value and (name == "WEBHOOK_SECRET" or name.endswith(SIGNING_KEYS))
+               for name, value in settings.ANYMAIL.items())  # fmt: skip
+
+
 def refuse_unauthenticated(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """anymail answers a failed webhook check with 400; we answer 401 (no credentials)
-    or 403 (wrong credentials or signature), so a monitoring ESP sees an auth failure."""
+    """Fail closed: without a secret or signing key every call is refused (403), since an
+    anonymous "hard bounce" would suppress any address. anymail answers a failed check
+    with 400; we answer 401 for missing or wrong basic-auth credentials and 403 for a
+    wrong signature, so a monitoring ESP sees an authentication failure."""
 
     @wraps(view)
     def checked(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not webhooks_protected():
+            logger.warning("ESP webhook refused: set ANYMAIL_WEBHOOK_SECRET (or the ESP's "
+                           "signing key) to accept tracking events")  # fmt: skip
+            return HttpResponseForbidden(NOT_CONFIGURED)
         try:
             return view(request, *args, **kwargs)
         except AnymailWebhookValidationFailure as exc:
-            if "HTTP_AUTHORIZATION" not in request.META and settings.ANYMAIL.get("WEBHOOK_SECRET"):
+            if settings.ANYMAIL.get("WEBHOOK_SECRET") and "basic auth" in str(exc):
                 response = HttpResponse("Authentication required.", status=401)
                 response["WWW-Authenticate"] = 'Basic realm="ESP webhooks"'
                 return response

@@ -396,3 +396,23 @@ def test_unauthenticated_webhooks_are_refused_and_change_nothing(ada, mailgun):
     delivery.refresh_from_db()
     assert delivery.status == DeliveryStatus.SENT
     assert json.loads(json.dumps(body))  # the body itself was well formed
+
+
+def test_esp_webhooks_fail_closed_without_a_secret_and_a_wrong_password_is_401(ada, settings):
+    from django.core.checks import run_checks
+
+    delivery = send(customer=ada)
+    url = "/anymail/mailgun/tracking/"
+    settings.ANYMAIL = {}  # the default: no secret, no signing key
+    settings.EMAIL_BACKEND = "anymail.backends.mailgun.EmailBackend"
+    forged = Client().post(url, mailgun_event("failed", delivery, severity="permanent"),
+                           content_type="application/json")  # fmt: skip
+    assert forged.status_code == 403 and b"ANYMAIL_WEBHOOK_SECRET" in forged.content
+    assert not Suppression.objects.exists()  # nobody can suppress an address anonymously
+    warnings = [m.id for m in run_checks(include_deployment_checks=True)]
+    assert "marketing.W001" in warnings
+    settings.ANYMAIL = {"WEBHOOK_SECRET": "esp:s3cret", "MAILGUN_WEBHOOK_SIGNING_KEY": MAILGUN_KEY}
+    wrong = Client(HTTP_AUTHORIZATION="Basic ZXNwOndyb25n").post(  # esp:wrong
+        url, mailgun_event("failed", delivery), content_type="application/json")  # fmt: skip
+    assert wrong.status_code == 401 and wrong["WWW-Authenticate"].startswith("Basic")
+    assert "marketing.W001" not in [m.id for m in run_checks(include_deployment_checks=True)]
