@@ -43,13 +43,17 @@ def checked_address(host: str, allowed_hosts: Collection[str]) -> str:
     return addresses[0]
 
 
+def signature(secret: str, timestamp: str, body: bytes) -> str:
+    """The project's signature: sha256=<hex HMAC-SHA256 of "<timestamp>.<body>">."""
+    digest = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256)
+    return f"sha256={digest.hexdigest()}"
+
+
 def signed_headers(secret: str, body: bytes, now: datetime) -> dict[str, str]:
-    """JSON headers signed the project's way: X-Timestamp (Unix seconds) and X-Signature:
-    sha256=<hex HMAC-SHA256 of "<timestamp>.<body>" with `secret`>."""
+    """JSON headers signed the project's way: X-Timestamp (Unix seconds), X-Signature."""
     timestamp = str(int(now.timestamp()))
-    digest = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
     return {"Content-Type": "application/json", "X-Timestamp": timestamp,
-            "X-Signature": f"sha256={digest.hexdigest()}"}  # fmt: skip
+            "X-Signature": signature(secret, timestamp, body)}  # fmt: skip
 
 
 def post(

@@ -3,16 +3,19 @@
 The caller signs `<X-Timestamp>.<raw body>` with the workflow's webhook secret
 (HMAC-SHA256, hex) and sends `X-Signature: sha256=<hex>`. A timestamp older than
 WORKFLOW_HOOK_MAX_AGE_SECONDS (or as far in the future) is refused, so a captured
-request cannot be replayed later."""
+request cannot be replayed later; within that window each accepted signature is
+remembered, and the same request again is answered 409."""
 
 from __future__ import annotations
 
-import hashlib
 import hmac
+from datetime import timedelta
 
 from django.conf import settings
+from django.db import IntegrityError, transaction
 
-from benchbarrier import clock
+from benchbarrier import clock, outbound
+from workflows.models import HookReceipt
 
 
 class HookRefused(Exception):
@@ -22,8 +25,7 @@ class HookRefused(Exception):
 
 
 def sign(secret: str, timestamp: str, body: bytes) -> str:
-    digest = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256)
-    return f"sha256={digest.hexdigest()}"
+    return outbound.signature(secret, timestamp, body)
 
 
 def verify(*, secret: str, timestamp: str | None, signature: str | None, body: bytes) -> None:
@@ -38,3 +40,18 @@ def verify(*, secret: str, timestamp: str | None, signature: str | None, body: b
         raise HookRefused("X-Timestamp is too old (or too far ahead): replay refused.")
     if not hmac.compare_digest(sign(secret, timestamp, body), signature):
         raise HookRefused("Bad signature.", status=403)
+
+
+def remember(signature: str) -> None:
+    """Keep an accepted signature while it could be replayed; raises HookRefused (409)
+    for one seen before. Receipts past the window are pruned as new ones arrive."""
+    now = clock.now()
+    window = timedelta(seconds=2 * settings.WORKFLOW_HOOK_MAX_AGE_SECONDS)
+    HookReceipt.objects.filter(received_at__lt=now - window).delete()
+    try:
+        with transaction.atomic():
+            HookReceipt.objects.create(signature=signature[:100], received_at=now)
+    except IntegrityError:
+        raise HookRefused(
+            "This signed request was accepted before: replay refused.", status=409
+        ) from None

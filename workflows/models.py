@@ -161,3 +161,17 @@ class WorkflowStepLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.path} {self.step_type}: {self.status}"
+
+
+class HookReceipt(models.Model):
+    """A signature a webhook trigger accepted, kept while its timestamp is fresh, so the
+    same signed request cannot start a second run (a replay is answered 409)."""
+
+    signature = models.CharField(max_length=100, unique=True)
+    received_at = models.DateTimeField(default=clock.now, db_index=True)
+
+    class Meta:
+        db_table = "workflow_hook_receipts"
+
+    def __str__(self) -> str:
+        return f"hook signature {self.signature[:16]}... at {self.received_at}"

@@ -221,11 +221,11 @@ class HookView(APIView):
                 signature=request.headers.get("X-Signature"),
                 body=body,
             )
+            hooks.remember(request.headers.get("X-Signature", ""))
         except hooks.HookRefused as exc:
-            detail = {"field": None, "code": "invalid_signature", "message": str(exc)}
-            body = error_body(
-                code="invalid_signature", message=str(exc), errors=[detail], request=request
-            )
+            code = "replayed" if exc.status == 409 else "invalid_signature"
+            detail = {"field": None, "code": code, "message": str(exc)}
+            body = error_body(code=code, message=str(exc), errors=[detail], request=request)
             return Response(body, status=exc.status)
         try:
             payload = load_json(body or b"{}")

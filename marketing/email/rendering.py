@@ -9,6 +9,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
+from html import unescape
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,8 @@ DEFAULTS_DIR = Path(settings.BASE_DIR) / "templates" / "emails" / "defaults"
 _MARK = "\u2063"
 _MISSING = re.compile(f"{_MARK}MISSING:([^{_MARK}]*){_MARK}")
 _HREF = re.compile(r'href="(https?://[^"]+)"')
+_ANY_HREF = re.compile(r"""\shref\s*=\s*(["'])(.*?)\1""", re.IGNORECASE | re.DOTALL)
+SAFE_SCHEMES = ("http://", "https://", "mailto:", "tel:", "#")
 BUILT_IN = ("customer", "site_name", "site_url", "unsubscribe_url")
 
 
@@ -59,6 +62,24 @@ class RenderedEmail:
     unsubscribe_url: str = ""
     # (filename, content type, bytes, content id: an inline image when not empty)
     files: tuple[tuple[str, str, bytes, str], ...] = ()
+    dropped_links: tuple[str, ...] = ()  # hrefs of a scheme no email may link to
+
+
+def drop_unsafe_links(html: str) -> tuple[str, tuple[str, ...]]:
+    """Only http, https, mailto and tel links (and #anchors) are kept: a `javascript:`,
+    `data:` or `vbscript:` URL from an event's properties loses its href (the text
+    stays). Returns the HTML and what was dropped."""
+    dropped: list[str] = []
+
+    def check(match: re.Match) -> str:
+        url = unescape(match.group(2))
+        plain = re.sub(r"[\x00-\x20]", "", url).lower()
+        if plain.startswith(SAFE_SCHEMES):
+            return match.group(0)
+        dropped.append(url)
+        return ""
+
+    return _ANY_HREF.sub(check, html), tuple(dropped)
 
 
 def check_template(template: EmailTemplate) -> None:
@@ -94,7 +115,8 @@ def render_email(
         if json_value(context, tuple(path.split("."))) is None:
             raise MissingVariable(template.slug, path)
     subject = " ".join(_render(_TEXT, subject or template.subject, context, template.slug).split())
-    content = _render(_HTML, template.html_body, context, template.slug)
+    content, dropped = drop_unsafe_links(_render(_HTML, template.html_body, context,
+                                                 template.slug))  # fmt: skip
     text = _render(_TEXT, template.text_body, context, template.slug)
     links: list[str] = []
     for url in _HREF.findall(content):
@@ -117,7 +139,7 @@ def render_email(
     text = _layout("base.txt", _TEXT).render(
         Context({**layout, "content": text}, autoescape=False)
     )
-    return RenderedEmail(subject, html, text, links, unsubscribe_url)
+    return RenderedEmail(subject, html, text, links, unsubscribe_url, dropped_links=dropped)
 
 
 @cache

@@ -11,6 +11,7 @@ bulk. A job retried after a crash sends no second copy and loses none: see
 from __future__ import annotations
 
 import json
+import logging
 from collections import defaultdict
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -43,6 +44,7 @@ from marketing.models import (
     SuppressionScope,
 )
 
+logger = logging.getLogger(__name__)
 WAITING = (DeliveryStatus.QUEUED, DeliveryStatus.DEFERRED)
 
 
@@ -311,6 +313,9 @@ def render_delivery(delivery: EmailDelivery) -> RenderedEmail:
         track_link=track,
         subject=delivery.subject_override,
     )
+    for url in rendered.dropped_links:
+        logger.warning("delivery %s: link %r dropped (only http, https, mailto and tel are "
+                       "sent)", delivery.pk, url[:200])  # fmt: skip
     return replace(rendered, files=_files(delivery)) if delivery.attachments else rendered
 
 

@@ -72,3 +72,9 @@ def test_with_redis_unreachable_the_api_still_answers_and_jobs_are_queued(key_cl
                       format="json")  # fmt: skip
     assert stored.status_code == 201
     assert "throttle counters unreachable" in caplog.text
+
+
+def test_a_noop_job_survives_a_crash_like_any_other():
+    from jobs.registry import get_handler
+
+    assert get_handler("jobs.noop").max_attempts == 3  # one lost run does not fail it

@@ -416,3 +416,35 @@ def test_esp_webhooks_fail_closed_without_a_secret_and_a_wrong_password_is_401(a
         url, mailgun_event("failed", delivery), content_type="application/json")  # fmt: skip
     assert wrong.status_code == 401 and wrong["WWW-Authenticate"].startswith("Basic")
     assert "marketing.W001" not in [m.id for m in run_checks(include_deployment_checks=True)]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "javascript:alert(document.cookie)",
+        " JaVaScRiPt:alert(1)",
+        "data:text/html;base64,PHNjcmlwdD4=",
+        "vbscript:msgbox(1)",
+    ],
+)
+def test_only_web_mail_and_phone_links_are_rendered(url):
+    from marketing.email.rendering import drop_unsafe_links
+
+    html = (f'<p><a href="{url}">Open your cart</a> <a href="https://shop.example/c">ok</a> '
+            '<a href="mailto:help@shop.example">mail</a> <a href="tel:+15550100">call</a></p>')  # fmt: skip
+    kept, dropped = drop_unsafe_links(html)
+    assert dropped == (url,)
+    assert "script:" not in kept.lower() and "data:" not in kept
+    assert kept.count("href=") == 3 and "<a>Open your cart</a>" in kept  # the text stays
+
+
+def test_a_javascript_url_from_an_event_never_reaches_the_email(ada, caplog):
+    from marketing.models import EmailTemplate
+
+    EmailTemplate.objects.create(
+        slug="cart-link", name="Cart link", subject="Your cart",
+        html_body='<a href="{{ cart.url }}">Back to your cart</a>', text_body="{{ cart.url }}")  # fmt: skip
+    delivery = send("cart-link", customer=ada, variables={"cart": {"url": "javascript:alert(1)"}})
+    html = mail.outbox[-1].alternatives[0][0]
+    assert "javascript:" not in html and "Back to your cart" in html
+    assert f"delivery {delivery.pk}: link 'javascript:alert(1)' dropped" in caplog.text

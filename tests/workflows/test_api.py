@@ -188,6 +188,24 @@ def test_a_signed_webhook_starts_a_run_and_bad_or_stale_ones_are_refused(client)
     assert WorkflowExecution.objects.count() == 1
 
 
+def test_a_signed_webhook_sent_again_is_a_replay_409(client):
+    from rest_framework.test import APIClient
+
+    hooked = {"name": "Hooked", "triggerType": "webhook", "triggerConfig": {}, "steps": [
+        {"type": "enqueueJob", "jobType": "jobs.noop"}]}  # fmt: skip
+    workflow = create(client, hooked)
+    url = workflow["webhookUrl"].removeprefix("http://localhost:8000")
+    secret = Workflow.objects.get(pk=workflow["id"]).webhook_secret
+    body, stamp = json.dumps({"userId": "u7"}).encode(), str(int(clock.now().timestamp()))
+    signed = {"HTTP_X_TIMESTAMP": stamp, "HTTP_X_SIGNATURE": hooks.sign(secret, stamp, body)}
+    anonymous = APIClient()
+    first = anonymous.generic("POST", url, body, content_type="application/json", **signed)
+    again = anonymous.generic("POST", url, body, content_type="application/json", **signed)
+    assert first.status_code == 202 and again.status_code == 409
+    assert again.json()["code"] == "replayed"
+    assert WorkflowExecution.objects.count() == 1  # one request, one run
+
+
 def test_schedules_follow_the_workflow(client):
     scheduled = {**ONBOARDING_SEED, "name": "Weekly", "triggerType": "schedule",
                  "triggerConfig": {"schedule": "0 9 * * 1", "timezone": "Europe/Paris"},
