@@ -187,9 +187,11 @@ CELERY_WORKER_MAX_TASKS_PER_CHILD = env_int("CELERY_MAX_TASKS_PER_CHILD", 1000)
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = env_str("TIME_ZONE", "UTC")
-# How often a worker records it is alive; how old a heartbeat may be before /readyz drops it.
+# How often a worker records it is alive; how old a heartbeat may be before /readyz drops it;
+# after how many seconds of silence a worker's jobs go back to the queue (lease or not).
 WORKER_HEARTBEAT_INTERVAL = env_int("WORKER_HEARTBEAT_INTERVAL", 15)
 WORKER_HEARTBEAT_MAX_AGE = env_int("WORKER_HEARTBEAT_MAX_AGE", 60)
+WORKER_LOST_AFTER = env_int("WORKER_LOST_AFTER", (WORKER_HEARTBEAT_INTERVAL * 3 + 1) // 2)
 
 # --- The durable job queue --------------------------------------------------------------
 # Jobs a worker claims per query, and how long it holds them before they count as lost.
@@ -309,8 +311,7 @@ WORKFLOW_WEBHOOK_SECRET = env_str("WORKFLOW_WEBHOOK_SECRET", SECRET_KEY)
 WORKFLOW_WEBHOOK_ALLOWED_HOSTS = env_list("WORKFLOW_WEBHOOK_ALLOWED_HOSTS", [])
 # Inbound webhook triggers: how old a signed request's X-Timestamp may be.
 WORKFLOW_HOOK_MAX_AGE_SECONDS = env_int("WORKFLOW_HOOK_MAX_AGE_SECONDS", 300)
-# Time limit of one workflow step (a batch of advances); a worker that dies mid-step has
-# its runs taken over once this (plus the lease) has passed.
+# Time limit of one workflow step (a batch of advances).
 WORKFLOW_STEP_TIMEOUT_SECONDS = env_int("WORKFLOW_STEP_TIMEOUT_SECONDS", 60)
 
 # --- Auth, i18n, static ------------------------------------------------------------------

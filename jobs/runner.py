@@ -44,7 +44,13 @@ class JobTimedOut(Exception):
 
 
 def worker_id() -> str:
-    """Names the process that holds a job: host and pid."""
+    """Names the process that holds a job: in a Celery worker its node name (whose
+    heartbeat says whether it lives) and pid, `w1@host/1234`; elsewhere host and pid."""
+    from celery import current_task
+
+    node = getattr(getattr(current_task, "request", None), "hostname", None)
+    if node:
+        return f"{node}/{os.getpid()}"
     return f"{socket.gethostname()}:{os.getpid()}"
 
 

@@ -27,11 +27,12 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F, QuerySet
+from django.db.models import F, Q, QuerySet
 from jsonschema.exceptions import best_match
 
 from benchbarrier import clock, telemetry
 from benchbarrier.bulk_sql import update_rows
+from benchbarrier.models import WorkerHeartbeat
 from benchbarrier.services.audit import Actor, record_audit
 from jobs.models import WAITING_STATUSES, Job, JobStatus
 from jobs.registry import JobHandler, JobTypeUnknown, RetryLater, find_handler, get_handler
@@ -392,17 +393,30 @@ def report_progress(job: Job, *, done: int, total: int, **extra: Any) -> None:
     Job.objects.filter(pk=job.pk).update(progress=job.progress)
 
 
+def lost_workers(now: datetime) -> list[str]:
+    """Celery nodes whose heartbeat stopped WORKER_LOST_AFTER seconds ago (killed, or
+    their machine gone): the jobs they hold need not wait out their lease."""
+    cutoff = now - timedelta(seconds=settings.WORKER_LOST_AFTER)
+    stale = Q(last_seen_at__lt=cutoff) | Q(stopped_at__isnull=False)
+    return list(WorkerHeartbeat.objects.filter(stale).values_list("hostname", flat=True))
+
+
 def rescue_expired_jobs() -> int:
-    """Put back jobs whose worker stopped renewing their lease (it died or hung).
+    """Put back jobs whose worker stopped renewing their lease (it died or hung), or whose
+    worker's heartbeat stopped (killed: rescued within ~1.5 heartbeat intervals rather
+    than at the end of a lease sized for the handler's time limit).
 
     The lost run counts as an attempt: a job with attempts left is `retrying` and due
     now; one without fails with a clear error and a failure notification.
     """
     now = clock.now()
-    message = "worker lost: its lease expired while the job was running"
+    message = "worker lost: its lease expired (or its heartbeat stopped) while the job ran"
+    lost = Q(lease_expires_at__lt=now)
+    for node in lost_workers(now):
+        lost |= Q(locked_by__startswith=f"{node}/")
     with transaction.atomic():
         expired = list(
-            Job.objects.filter(status=JobStatus.PROCESSING, lease_expires_at__lt=now)
+            Job.objects.filter(lost, status=JobStatus.PROCESSING)
             .select_for_update(skip_locked=True)
             .values_list("id", "attempts", "max_attempts", "locked_by")
         )

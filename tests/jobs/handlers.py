@@ -40,6 +40,15 @@ def record(job: Job) -> None:
         )
 
 
+@job_handler("test.long", max_attempts=3, timeout=timedelta(minutes=5))
+def long(job: Job) -> dict:
+    """A long first attempt (its lease runs for minutes): only a lost worker's heartbeat
+    can bring it back quickly."""
+    if job.attempts == 1:
+        time.sleep(job.payload.get("seconds", 60))
+    return {"attempt": job.attempts}
+
+
 @job_handler("test.sleep", max_attempts=3, timeout=timedelta(seconds=3))
 def sleep(job: Job) -> dict:
     """Sleeps `seconds` (only on the first attempt when `firstOnly`)."""

@@ -76,6 +76,28 @@ def test_a_job_of_a_killed_worker_runs_again_elsewhere(celery_procs):
     assert "lease expired" in job.error_message
 
 
+def test_a_killed_workers_jobs_run_again_within_two_heartbeat_intervals(celery_procs):
+    """Its lease would hold the job for minutes; the stopped heartbeat frees it."""
+    beat = {"WORKER_HEARTBEAT_INTERVAL": "4"}  # lost after 6 s of silence
+    doomed = celery_procs.worker("doomed", "--pool=solo", **beat)
+    wait_for_workers(1)
+    job, _ = enqueue(job_type="test.long", payload={"seconds": 120})
+    wait_until(lambda: Job.objects.filter(pk=job.pk, status=JobStatus.PROCESSING).exists(),
+               timeout=30, what="the job to start")  # fmt: skip
+    assert Job.objects.get(pk=job.pk).lease_expires_at > clock.now() + timedelta(minutes=4)
+    celery_procs.worker("survivor", "--pool=solo", **beat)
+    celery_procs.beat(**beat)
+    wait_for_workers(2)
+    os.kill(doomed.pid, signal.SIGKILL)
+    doomed.wait(10)
+    killed = time.monotonic()
+    wait_for_status(JobStatus.COMPLETED, 1, timeout=60, procs=celery_procs)
+    again = time.monotonic() - killed
+    job.refresh_from_db()
+    assert job.result == {"attempt": 2} and "heartbeat stopped" in job.error_message
+    assert again <= 2 * 4, f"ran again {again:.1f} s after the kill"
+
+
 def test_nothing_is_lost_when_redis_is_flushed(celery_procs):
     enqueue_many([JobSpec("jobs.noop") for _ in range(500)])
     redis.Redis.from_url(settings.REDIS_URL).flushdb()
