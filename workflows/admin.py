@@ -21,7 +21,12 @@ from workflows import services
 from workflows.definition import DefinitionError, validate_definition
 from workflows.describe import steps_tree
 from workflows.models import ExecutionStatus, Workflow, WorkflowExecution, WorkflowStepLog
-from workflows.services import DEFINITION_FIELDS, delete_workflow, save_workflow
+from workflows.services import (
+    DEFINITION_FIELDS,
+    delete_workflow,
+    restore_workflow,
+    save_workflow,
+)
 from workflows.simulation import simulate
 
 STATUS_COLOURS = {
@@ -97,12 +102,37 @@ class WorkflowForm(forms.ModelForm):
         return data
 
 
+class ArchivedFilter(admin.SimpleListFilter):
+    """Archived workflows (deleted with runs) are hidden unless asked for."""
+
+    title = "archived"
+    parameter_name = "archived"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("yes", "Archived"), ("all", "All")]
+
+    def choices(self, changelist: Any) -> Any:
+        query = changelist.get_query_string
+        yield {"selected": self.value() is None, "display": "Not archived",
+               "query_string": query(remove=[self.parameter_name])}  # fmt: skip
+        for value, label in self.lookup_choices:
+            yield {"selected": self.value() == value, "display": label,
+                   "query_string": query({self.parameter_name: value})}  # fmt: skip
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        if self.value() == "yes":
+            return queryset.filter(archived_at__isnull=False)
+        if self.value() == "all":
+            return queryset
+        return queryset.filter(archived_at__isnull=True)
+
+
 @admin.register(Workflow)
 class WorkflowAdmin(admin.ModelAdmin):
     form = WorkflowForm
     change_form_template = "admin/workflows/workflow/change_form.html"
     list_display = ["name", "trigger", "state", "runs", "version", "updated_at"]
-    list_filter = ["trigger_type", "is_paused"]
+    list_filter = [ArchivedFilter, "trigger_type", "is_paused"]
     search_fields = ["name", "description"]
     readonly_fields = ["tree", "runs", "hook"]
     fieldsets = [
@@ -113,7 +143,19 @@ class WorkflowAdmin(admin.ModelAdmin):
         ("Settings", {"fields": ["settings"]}),
         ("Runs", {"fields": ["runs"]}),
     ]
-    actions = ["pause", "resume", "run_now"]
+    actions = ["pause", "resume", "run_now", "restore"]
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Workflow]) -> None:
+        for workflow in queryset:  # each archived when it has runs
+            self.delete_model(request, workflow)
+
+    @admin.action(description="Restore archived workflows (they stay paused)")
+    def restore(self, request: HttpRequest, queryset: QuerySet[Workflow]) -> None:
+        for workflow in queryset.filter(archived_at__isnull=False):
+            restore_workflow(workflow=workflow, actor=Actor.from_request(request),
+                             request=request)  # fmt: skip
+        self.message_user(request, "Restored; resume them when they should run again.",
+                          messages.SUCCESS)  # fmt: skip
 
     def get_urls(self) -> list:
         view = self.admin_site.admin_view(self.simulate_view)
@@ -132,7 +174,10 @@ class WorkflowAdmin(admin.ModelAdmin):
         obj.pk = saved.pk
 
     def delete_model(self, request: HttpRequest, obj: Workflow) -> None:
-        delete_workflow(workflow=obj, actor=Actor.from_request(request), request=request)
+        if delete_workflow(workflow=obj, actor=Actor.from_request(request), request=request):
+            self.message_user(request, f"“{obj}” has runs, so it was archived, not deleted: "
+                              "its history is kept; Restore brings it back.",
+                              messages.WARNING)  # fmt: skip
 
     @admin.display(description="trigger")
     def trigger(self, workflow: Workflow) -> str:

@@ -49,6 +49,10 @@ class Workflow(models.Model):
         'or {"discount": {"percentOff": 15, "expiresIn": "7d"}}.',
     )
     is_paused = models.BooleanField(default=False)
+    archived_at = models.DateTimeField(
+        null=True, blank=True, db_index=True,
+        help_text="Deleted with runs: kept for their history, paused, out of the lists.",
+    )  # fmt: skip
     webhook_token = models.CharField(max_length=64, unique=True, default=_token, editable=False)
     webhook_secret = models.CharField(max_length=64, default=_token, editable=False)
     version = models.IntegerField(default=1, editable=False)

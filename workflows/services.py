@@ -77,7 +77,19 @@ def save_workflow(
     return workflow
 
 
-def delete_workflow(*, workflow: Workflow, actor: Actor, request: Any = None) -> None:
+def delete_workflow(*, workflow: Workflow, actor: Actor, request: Any = None) -> bool:
+    """Delete a workflow that never ran; one with runs is archived instead (paused, out of
+    the default lists, its history kept, restorable). Returns whether it was archived."""
+    if WorkflowExecution.objects.filter(workflow=workflow).exists():
+        with transaction.atomic():
+            pause_workflow(workflow=workflow, actor=actor, request=request)
+            remove_schedule(workflow)
+            workflow.archived_at = clock.now()
+            Workflow.objects.filter(pk=workflow.pk).update(archived_at=workflow.archived_at)
+            changes = {"name": workflow.name}
+            record_audit(action="workflow.archived", target=workflow, changes=changes,
+                         actor=actor, request=request)  # fmt: skip
+        return True
     with transaction.atomic():
         remove_schedule(workflow)
         record_audit(
@@ -88,6 +100,17 @@ def delete_workflow(*, workflow: Workflow, actor: Actor, request: Any = None) ->
             request=request,
         )
         workflow.delete()
+    return False
+
+
+def restore_workflow(*, workflow: Workflow, actor: Actor, request: Any = None) -> Workflow:
+    """Back in the lists, still paused: resume it when it should run again."""
+    with transaction.atomic():
+        Workflow.objects.filter(pk=workflow.pk).update(archived_at=None)
+        workflow.archived_at = None
+        sync_schedule(workflow)
+        record_audit(action="workflow.restored", target=workflow, actor=actor, request=request)
+    return workflow
 
 
 # --- starting runs ------------------------------------------------------------------------

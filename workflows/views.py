@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import django_filters
+from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -33,13 +34,34 @@ EXECUTE_QUERY = [
 ]
 
 
+class WorkflowFilter(django_filters.FilterSet):
+    archived = django_filters.BooleanFilter(
+        method="filter_archived",
+        help_text="true: the archived workflows (deleted with runs); default: the others.",
+    )
+
+    class Meta:
+        model = Workflow
+        fields = ["trigger_type", "is_paused"]
+
+    def filter_archived(self, queryset: QuerySet, name: str, value: bool | None) -> QuerySet:
+        return queryset if value is None else queryset.filter(archived_at__isnull=not value)
+
+
 class WorkflowViewSet(viewsets.ModelViewSet):
     """Workflows (scope `automation`)."""
 
     required_scope = Scope.AUTOMATION
     queryset = Workflow.objects.all()
     serializer_class = serializers.WorkflowSerializer
-    filterset_fields = ["trigger_type", "is_paused"]
+    filterset_class = WorkflowFilter
+
+    def get_queryset(self) -> QuerySet[Workflow]:
+        found = super().get_queryset()
+        if self.action == "list" and "archived" not in self.request.query_params:
+            found = found.filter(archived_at__isnull=True)  # archived: asked for, or by id
+        return found
+
     search_fields = ["name", "description"]
     ordering_fields = ["name", "created_at", "updated_at"]
 
@@ -58,10 +80,23 @@ class WorkflowViewSet(viewsets.ModelViewSet):
             **serializer.validated_data,
         )
 
-    def perform_destroy(self, instance: Workflow) -> None:
-        delete_workflow(
-            workflow=instance, actor=Actor.from_request(self.request), request=self.request
+    @extend_schema(responses={204: None, 200: serializers.WorkflowSerializer})
+    def destroy(self, request: Request, *args: object, **kwargs: object) -> Response:
+        """Delete a workflow that never ran (204); one with runs is archived instead (200
+        with the archived workflow): paused, out of the list, history kept, restorable."""
+        workflow = self.get_object()
+        if delete_workflow(workflow=workflow, actor=Actor.from_request(request), request=request):
+            return Response(serializers.WorkflowSerializer(workflow).data)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(request=None, responses={200: serializers.WorkflowSerializer})
+    @action(detail=True, methods=["post"])
+    def restore(self, request: Request, pk: str) -> Response:
+        """An archived workflow back in the list (still paused: resume it to run)."""
+        workflow = services.restore_workflow(
+            workflow=self.get_object(), actor=Actor.from_request(request), request=request
         )
+        return Response(serializers.WorkflowSerializer(workflow).data)
 
     @extend_schema(request=serializers.ValidateSerializer, responses={200: None})
     @action(detail=False, methods=["post"])

@@ -223,8 +223,35 @@ def test_schedules_follow_the_workflow(client):
     execution_id = run_scheduled(workflow["id"])  # what celery-beat calls at 09:00 Paris
     run_due()
     assert WorkflowExecution.objects.get(pk=execution_id).status == ExecutionStatus.COMPLETED
-    client.delete(f"{URL}/{workflow['id']}")
+    client.delete(f"{URL}/{workflow['id']}")  # it ran: archived
     assert not PeriodicTask.objects.filter(task="workflows.run_scheduled").exists()
+
+
+def test_deleting_a_workflow_that_ran_archives_it_and_keeps_its_history(client):
+    ran = create(client, {**ONBOARDING_SEED, "name": "Ran once", "triggerType": "webhook",
+                          "triggerConfig": {}, "steps": [{"type": "enqueueJob",
+                                                          "jobType": "jobs.noop"}]})  # fmt: skip
+    never = create(client, {**ONBOARDING_SEED, "name": "Never ran", "triggerType": "webhook",
+                            "triggerConfig": {}, "steps": [{"type": "enqueueJob",
+                                                            "jobType": "jobs.noop"}]})  # fmt: skip
+    client.post(f"{URL}/{ran['id']}/execute", {"userId": "u1", "context": {}}, format="json")
+    run_due()
+    archived = client.delete(f"{URL}/{ran['id']}")
+    assert archived.status_code == 200 and archived.json()["isPaused"] is True
+    assert client.delete(f"{URL}/{never['id']}").status_code == 204
+    assert not Workflow.objects.filter(pk=never["id"]).exists()  # never ran: really gone
+    assert WorkflowExecution.objects.filter(workflow_id=ran["id"]).count() == 1  # history kept
+    listed = [w["name"] for w in client.get(URL).json()["results"]]
+    assert "Ran once" not in listed
+    assert [w["name"] for w in client.get(URL, {"archived": "true"}).json()["results"]] == [
+        "Ran once"]  # fmt: skip
+    started = client.post(f"{URL}/{ran['id']}/execute", {"userId": "u2", "context": {}},
+                          format="json")  # fmt: skip
+    assert WorkflowExecution.objects.filter(workflow_id=ran["id"]).count() == 1  # no new run
+    assert started.status_code == 409 and "paused" in started.json()["message"]
+    restored = client.post(f"{URL}/{ran['id']}/restore")
+    assert restored.status_code == 200 and restored.json()["isPaused"] is True
+    assert "Ran once" in [w["name"] for w in client.get(URL).json()["results"]]
 
 
 def test_execute_as_the_seed_writes_it_get_for_keys_post_for_sessions(client):
