@@ -464,11 +464,8 @@ REST_FRAMEWORK = {
         "djangorestframework_camel_case.render.CamelCaseJSONRenderer",
         "djangorestframework_camel_case.render.CamelCaseBrowsableAPIRenderer",
     ],
-    "DEFAULT_PARSER_CLASSES": [
-        "benchbarrier.api.parsers.JSONParser",  # camelCase, nesting limited
-        "djangorestframework_camel_case.parser.CamelCaseFormParser",
-        "djangorestframework_camel_case.parser.CamelCaseMultiPartParser",
-    ],
+    "DEFAULT_PARSER_CLASSES": ["benchbarrier.api.parsers.JSONParser"],  # JSON only (415)
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "benchbarrier.api.authentication.APIKeyAuthentication",
         "rest_framework.authentication.SessionAuthentication",

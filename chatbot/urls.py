@@ -9,7 +9,7 @@ from chatbot.views import (
     MetaWebhookView,
 )
 
-UUID = r"(?P<pk>[0-9a-f-]{36})"
+UUID = r"(?P<pk>[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})"
 
 urlpatterns = [
     re_path(r"^conversations/?$", ConversationListView.as_view(), name="chat-conversations"),

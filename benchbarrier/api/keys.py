@@ -19,9 +19,10 @@ from benchbarrier.services.audit import Actor
 
 
 class APIKeySerializer(base.ModelSerializer):
-    expires_at = serializers.DateTimeField(source="expiry_date", read_only=True)
+    expires_at = serializers.DateTimeField(source="expiry_date", read_only=True, allow_null=True)
     created_at = serializers.DateTimeField(source="created", read_only=True)
-    rotated_from = serializers.SlugRelatedField(slug_field="prefix", read_only=True)
+    rotated_from = serializers.SlugRelatedField(slug_field="prefix", read_only=True,
+                                                allow_null=True)  # fmt: skip
     has_expired = serializers.BooleanField(read_only=True)
 
     class Meta:

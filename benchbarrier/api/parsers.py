@@ -17,17 +17,22 @@ MAX_DEPTH = 64  # far below Python's recursion limit, far above any real payload
 
 
 def depth(value: Any) -> int:
-    """How deep lists and objects nest in `value` (iteratively: no recursion)."""
+    """How deep lists and objects nest in `value` (iteratively: no recursion); -1 when a
+    string holds a NUL character (PostgreSQL can store none, in text or in JSON)."""
     deepest, stack = 0, [(value, 1)]
     while stack:
         node, level = stack.pop()
+        if isinstance(node, str):
+            if "\x00" in node:
+                return -1
+            continue
         if isinstance(node, dict | list):
             deepest = max(deepest, level)
             if level > MAX_DEPTH:
                 return level
-            children = node.values() if isinstance(node, dict) else node
+            children = [*node.keys(), *node.values()] if isinstance(node, dict) else node
             stack.extend(
-                (child, level + 1) for child in children if isinstance(child, dict | list)
+                (child, level + 1) for child in children if isinstance(child, dict | list | str)
             )
     return deepest
 
@@ -40,7 +45,10 @@ def load_json(text: str | bytes) -> Any:
         raise ParseError(f"JSON nested deeper than {MAX_DEPTH} levels.") from None
     except ValueError as exc:
         raise ParseError(f"JSON parse error - {exc}") from None
-    if depth(data) > MAX_DEPTH:
+    found = depth(data)
+    if found < 0:
+        raise ParseError("JSON strings may not contain NUL characters (\\u0000).")
+    if found > MAX_DEPTH:
         raise ParseError(f"JSON nested deeper than {MAX_DEPTH} levels.")
     return data
 

@@ -11,11 +11,17 @@ from drf_spectacular.utils import OpenApiResponse
 from benchbarrier.api.serializers import ErrorSerializer
 
 ERROR_STATUSES = {
-    "400": "Invalid input: see `errors` for each field at fault.",
+    "400": "Invalid input (body or query parameters): see `errors` for each field at fault.",
     "401": "No API key, or the key is invalid, revoked or expired.",
     "403": "The key lacks the scope this endpoint needs.",
+    "404": "No such resource (or not one this key may see).",
+    "409": "The resource's state does not allow this now (e.g. cancel a finished job).",
+    "413": "The request body is over the size limit.",
+    "415": "The body must be JSON (`Content-Type: application/json`).",
     "429": "Too many requests: retry after the `Retry-After` header's seconds.",
+    "503": "A service the call needs (the AI provider, the database) is unavailable: retry.",
 }
+BODY_ONLY = {"409", "413", "415"}  # not for GET
 
 
 class APIKeyScheme(OpenApiAuthenticationExtension):
@@ -37,7 +43,7 @@ class AutoSchema(SpectacularAutoSchema):
     def _get_response_bodies(self, direction: str = "response") -> dict[str, Any]:
         responses = super()._get_response_bodies(direction)
         for status, description in ERROR_STATUSES.items():
-            if status == "400" and self.method == "GET":
+            if status in BODY_ONLY and self.method == "GET":
                 continue
             if status not in responses:
                 responses[status] = self._get_response_for_code(

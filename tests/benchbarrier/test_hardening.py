@@ -78,3 +78,14 @@ def test_a_noop_job_survives_a_crash_like_any_other():
     from jobs.registry import get_handler
 
     assert get_handler("jobs.noop").max_attempts == 3  # one lost run does not fail it
+
+
+@pytest.mark.parametrize("path", ["/api/analytics/events/batch", "/api/marketing/products"])
+def test_a_nul_character_anywhere_in_a_body_is_malformed_json(key_client, path):
+    api = key_client("analytics", "marketing")
+    body = (
+        '{"events": [{"eventName": "x", "userId": "u", "properties": {"a": "b\\u0000"}}], '
+        '"products": [{"productId": "p", "name": "n", "attributes": {"k\\u0000": 1}}]}'
+    )
+    answer = api.post(path, data=body, content_type="application/json")
+    assert answer.status_code == 400 and answer.json()["code"] == "malformed_json"
