@@ -44,7 +44,31 @@ class Panel:
 
 
 _places: dict[str, str] = {}  # "app_label.model_name" -> section
-_panels: list[tuple[int, str, Callable[[HttpRequest], Panel | None]]] = []
+PanelFunc = Callable[[HttpRequest], Panel | None]
+
+
+class PanelRegistry:
+    """Panels of one page (the dashboard, the operations page), shown by `order`."""
+
+    def __init__(self) -> None:
+        self._panels: list[tuple[int, str, PanelFunc]] = []
+
+    def register(self, name: str, *, order: int = 100) -> Callable[[PanelFunc], PanelFunc]:
+        """`func(request) -> Panel | None` (None: nothing to show this user)."""
+
+        def register(func: PanelFunc) -> PanelFunc:
+            self._panels[:] = [p for p in self._panels if p[1] != name]
+            self._panels.append((order, name, func))
+            self._panels.sort(key=lambda p: (p[0], p[1]))
+            return func
+
+        return register
+
+    def panels(self, request: HttpRequest) -> list[Panel]:
+        return [found for _, _, func in self._panels if (found := func(request)) is not None]
+
+
+_dashboard = PanelRegistry()
 
 
 def place(section: str, *models: Any) -> None:
@@ -63,17 +87,10 @@ def section_of(app_label: str, model_name: str) -> tuple[str, bool]:
     return _LIBRARY_SECTIONS.get(app_label, "Settings"), True
 
 
-def panel(name: str, *, order: int = 100) -> Callable:
+def panel(name: str, *, order: int = 100) -> Callable[[PanelFunc], PanelFunc]:
     """Register a dashboard panel: `func(request) -> Panel | None` (None: nothing to
     show this user). Panels are shown by `order`."""
-
-    def register(func: Callable[[HttpRequest], Panel | None]) -> Callable:
-        _panels[:] = [p for p in _panels if p[1] != name]
-        _panels.append((order, name, func))
-        _panels.sort(key=lambda p: (p[0], p[1]))
-        return func
-
-    return register
+    return _dashboard.register(name, order=order)
 
 
 def list_link(model: Any, **filters: Any) -> str:
@@ -84,4 +101,4 @@ def list_link(model: Any, **filters: Any) -> str:
 
 
 def panels(request: HttpRequest) -> list[Panel]:
-    return [found for _, _, func in _panels if (found := func(request)) is not None]
+    return _dashboard.panels(request)

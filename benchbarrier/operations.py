@@ -7,7 +7,6 @@ keeps every minute (`MonitorSample`)."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -17,7 +16,7 @@ from django.utils import timezone
 from benchbarrier import clock
 from benchbarrier.alert_signals import get_signal
 from benchbarrier.charts import bar_chart
-from benchbarrier.dashboard import Figure, Panel, list_link
+from benchbarrier.dashboard import Figure, Panel, PanelRegistry, list_link
 from benchbarrier.models import (
     AlertRule,
     AlertState,
@@ -29,22 +28,9 @@ from benchbarrier.models import (
 from benchbarrier.services.alerts import evaluations_stalled, last_evaluation
 from benchbarrier.services.spend import month_totals
 
-PanelFunc = Callable[[HttpRequest], Panel | None]
-_panels: list[tuple[int, str, PanelFunc]] = []
-
-
-def operations_panel(name: str, *, order: int = 100) -> Callable[[PanelFunc], PanelFunc]:
-    def register(func: PanelFunc) -> PanelFunc:
-        _panels[:] = [p for p in _panels if p[1] != name]
-        _panels.append((order, name, func))
-        _panels.sort(key=lambda p: (p[0], p[1]))
-        return func
-
-    return register
-
-
-def panels(request: HttpRequest) -> list[Panel]:
-    return [found for _, _, func in _panels if (found := func(request)) is not None]
+_operations = PanelRegistry()
+operations_panel = _operations.register
+panels = _operations.panels
 
 
 def hourly(signal: str, now: datetime, *, combine: str = "sum") -> list[tuple[str, float]]:
