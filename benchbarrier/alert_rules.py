@@ -1,7 +1,8 @@
 """The alert rules that ship, on by default and editable in the admin: the seed's five
 (queue backup, job failure rate, AI cost spike, workflow errors, email delivery rate), a
-job that failed for good (the seed job processor's `notifyJobFailure`), and budgets at
-80% and 100%. Installed after every migrate when missing (edits kept)."""
+job that failed for good (the seed job processor's `notifyJobFailure`), budgets at 80%
+and 100%, and API keys due for rotation. Installed after every migrate when missing
+(edits kept)."""
 
 from __future__ import annotations
 
@@ -40,6 +41,12 @@ SHIPPED: list[dict[str, Any]] = [
      "severity": NotificationLevel.CRITICAL,
      "description": "Under 95% of the last hour's emails (100 at least) were not bounced or "
                     "failed: the sender's reputation or a list is at risk."},
+    {"key": "api-key-rotation", "name": "API key due for rotation", "signal": "api_keys.age",
+     "comparison": Comparison.AT_LEAST, "threshold": 30, "window": 24 * 60 * M,
+     "for_duration": 0 * M, "repeat_interval": 7 * 24 * 60 * M,
+     "severity": NotificationLevel.WARNING,
+     "description": "An API key in use is 30 days old: rotate it (the seed's monthly "
+                    "rotation; `apikey rotate` keeps the old one for a grace period)."},
     {"key": "budget-80", "name": "Budget 80% spent", "signal": "spend.budget_used",
      "comparison": Comparison.AT_LEAST, "threshold": 80, "window": 60 * M,
      "for_duration": 0 * M, "repeat_interval": 7 * 24 * 60 * M,

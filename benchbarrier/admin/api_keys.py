@@ -2,14 +2,14 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
-from django.db.models import QuerySet
+from django.db.models import IntegerField, QuerySet, Value
 from django.http import HttpRequest
 from django.utils.html import format_html
 from rest_framework_api_key.models import APIKey as LibraryAPIKey
 
 from benchbarrier import clock
 from benchbarrier.dashboard import place
-from benchbarrier.models import APIKey, Scope
+from benchbarrier.models import AlertRule, APIKey, Scope
 from benchbarrier.services import api_keys as service
 from benchbarrier.services.audit import Actor
 
@@ -57,6 +57,7 @@ class APIKeyAdmin(admin.ModelAdmin):
         "expiry_date",
         "last_used_at",
         "created",
+        "age",
     ]
     list_filter = [ExpiryFilter, "created"]
     search_fields = ["name", "prefix"]
@@ -73,6 +74,25 @@ class APIKeyAdmin(admin.ModelAdmin):
         if obj is None:
             return fields
         return ["prefix", *fields, "created", "created_by", "last_used_at", "rotated_from"]
+
+    @admin.display(description="age", ordering="created")
+    def age(self, obj: APIKey) -> str:
+        """Days since it was made; flagged when the rotation rule says it is due."""
+        days = (clock.now() - obj.created).days
+        due = getattr(obj, "rotation_days", None)
+        if due is not None and not obj.revoked and days >= due:
+            return format_html('<strong style="color:#b36b00">{} days: rotate it</strong>', days)
+        return f"{days} days"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[APIKey]:
+        """Each key with the rotation rule's age (one query for the whole list)."""
+        rule = AlertRule.objects.filter(key="api-key-rotation", enabled=True).first()
+        days = int(rule.threshold) if rule is not None else None
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(rotation_days=Value(days, output_field=IntegerField()))
+        )
 
     @admin.display(description="scopes")
     def scope_list(self, obj: APIKey) -> str:

@@ -243,9 +243,9 @@ def test_the_command_evaluates_once_and_beat_queues_one_evaluation_a_minute(team
     evaluate_alerts()  # beat firing twice in a minute: one job
     assert Job.objects.filter(job_type="alerts.evaluate").count() == 1
     run_due_jobs()
-    assert Job.objects.get(job_type="alerts.evaluate").result["evaluated"] == 8
+    assert Job.objects.get(job_type="alerts.evaluate").result["evaluated"] == 9
     call_command("alerts_evaluate")
-    assert "rules evaluated: 8" in capsys.readouterr().out
+    assert "rules evaluated: 9" in capsys.readouterr().out
 
 
 def test_the_rules_export_as_a_prometheus_rules_file(tmp_path):
@@ -320,3 +320,19 @@ def test_the_rule_form_says_what_to_fix(staff_client):
         "rule": rule.pk, "group": "", "ends_at_0": "2020-01-01", "ends_at_1": "10:00",
         "reason": "deploy"})  # fmt: skip
     assert "Give a time in the future" in silence.content.decode()
+
+
+def test_an_api_key_a_month_old_is_due_for_rotation(team, issue_key, staff_client):
+    from django.urls import reverse
+
+    from benchbarrier.models import APIKey
+
+    old = issue_key("analytics", name="storefront")
+    APIKey.objects.filter(pk=old.api_key.pk).update(created=clock.now() - timedelta(days=31))
+    issue_key("chat", name="widget")  # new: fine
+    evaluate_all()
+    assert notices() == ["[FIRING] API key due for rotation"]
+    (line,) = lines()
+    assert line["group"] == f"storefront ({old.api_key.prefix})" and "31 days" in line["message"]
+    page = staff_client.get(reverse("admin:benchbarrier_apikey_changelist")).content.decode()
+    assert "31 days: rotate it" in page and "0 days" in page
