@@ -65,3 +65,16 @@ def get_mailer() -> Mailer:
     if not _mailer:
         raise MailerUnavailable("no mailer is installed (the marketing app)")
     return _mailer[0]
+
+
+def staff_addresses(configured: list[str], *, superusers_only: bool = False) -> list[str]:
+    """Who operational email goes to: the configured addresses, else the active staff
+    (or superusers) that have one."""
+    if configured:
+        return list(configured)
+    from django.contrib.auth import get_user_model
+
+    people = get_user_model().objects.filter(is_active=True, is_staff=True)
+    if superusers_only:
+        people = people.filter(is_superuser=True)
+    return sorted(set(people.exclude(email="").values_list("email", flat=True)))

@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from benchbarrier.alert_signals import Measurement, Signal, register_signal
 from benchbarrier.models import APIKey, Budget
-from benchbarrier.services.spend import month_totals, spike_ratios
+from benchbarrier.services.spend import month_totals, spent_of, spike_ratios
 
 
 def _spike(window: timedelta, now: datetime) -> dict[str, Measurement]:
@@ -24,8 +24,7 @@ def _budgets(window: timedelta, now: datetime) -> dict[str, Measurement]:
     totals = month_totals(now)
     found = {}
     for budget in Budget.objects.all():
-        spent = totals.get(budget.service, Decimal(0)) if budget.service else sum(
-            totals.values(), Decimal(0))  # fmt: skip
+        spent = spent_of(budget.service, totals)
         if budget.monthly_limit:
             share = (spent * 100 / budget.monthly_limit).quantize(Decimal("0.01"))
             detail = f"{spent:.2f} of {budget.monthly_limit} {budget.currency}"

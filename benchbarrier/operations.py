@@ -26,7 +26,7 @@ from benchbarrier.models import (
     WorkerHeartbeat,
 )
 from benchbarrier.services.alerts import evaluations_stalled, last_evaluation
-from benchbarrier.services.spend import month_totals
+from benchbarrier.services.spend import month_totals, spent_of
 
 _operations = PanelRegistry()
 operations_panel = _operations.register
@@ -92,8 +92,7 @@ def budgets(request: HttpRequest) -> Panel:
     totals = month_totals(clock.now())
     figures = []
     for budget in Budget.objects.all():
-        spent = totals.get(budget.service, Decimal(0)) if budget.service else sum(
-            totals.values(), Decimal(0))  # fmt: skip
+        spent = spent_of(budget.service, totals)
         share = float(spent / budget.monthly_limit * 100) if budget.monthly_limit else 0.0
         figures.append(Figure(f"{budget.label} of {budget.monthly_limit} {budget.currency}",
                               f"{share:.0f}%", list_link(Budget),

@@ -14,10 +14,10 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from benchbarrier import clock, telemetry
+from benchbarrier.mailer import staff_addresses
 from benchbarrier.services.audit import Actor, record_audit
 from chatbot.models import BotConversation, BotMessage, Channel, ConversationStatus, Sender
 from jobs.services import enqueue
@@ -141,7 +141,4 @@ def tell_when_to_expect(conversation: BotConversation, escalated_at: str) -> Bot
 
 
 def agent_emails() -> list[str]:
-    if settings.CHATBOT_AGENT_EMAILS:
-        return list(settings.CHATBOT_AGENT_EMAILS)
-    staff = get_user_model().objects.filter(is_staff=True, is_active=True).exclude(email="")
-    return sorted(set(staff.values_list("email", flat=True)))
+    return staff_addresses(settings.CHATBOT_AGENT_EMAILS)

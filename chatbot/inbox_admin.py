@@ -10,7 +10,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
@@ -18,9 +18,14 @@ from django.utils.html import format_html, format_html_join
 from django.utils.timesince import timesince
 
 from chatbot import handoff
-from chatbot.models import BotConversation, BotIntent, ConversationStatus, InboxConversation
-
-SENDERS = {"user": "Customer", "bot": "Bot", "agent": "Agent"}
+from chatbot.models import (
+    BotConversation,
+    BotIntent,
+    BotMessage,
+    ConversationStatus,
+    InboxConversation,
+    Sender,
+)
 
 
 def canned_replies() -> list[tuple[str, str]]:
@@ -103,7 +108,11 @@ class AgentInboxAdmin(admin.ModelAdmin):
     ]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[InboxConversation]:
-        return super().get_queryset(request).filter(status=ConversationStatus.ESCALATED)
+        """Handed-over conversations, each with its last message (one query for the list)."""
+        last = BotMessage.objects.filter(conversation=OuterRef("pk")).order_by("-created_at")
+        return (super().get_queryset(request).filter(status=ConversationStatus.ESCALATED)
+                .annotate(last_sender=Subquery(last.values("sender_type")[:1]),
+                          last_content=Subquery(last.values("content")[:1])))  # fmt: skip
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -124,8 +133,11 @@ class AgentInboxAdmin(admin.ModelAdmin):
 
     @admin.display(description="last message")
     def last_message(self, conversation: BotConversation) -> str:
-        last = conversation.messages.order_by("-created_at").first()
-        return f"{SENDERS[last.sender_type]}: {last.content[:80]}" if last else ""
+        sender, content = (
+            getattr(conversation, "last_sender", ""),
+            getattr(conversation, "last_content", ""),
+        )
+        return f"{Sender(sender).label}: {content[:80]}" if content else ""
 
     @admin.display(description="handed over because")
     def why(self, conversation: BotConversation) -> str:
@@ -137,7 +149,7 @@ class AgentInboxAdmin(admin.ModelAdmin):
             '<tr class="sender-{}"><td>{}</td><td><strong>{}</strong></td><td>{}</td>'
             "<td>{}</td></tr>"), (
             (m.sender_type, timezone.localtime(m.created_at).strftime("%d %b %H:%M"),
-             m.author.get_username() if m.author else SENDERS[m.sender_type], m.content,
+             m.author.get_username() if m.author else m.get_sender_type_display(), m.content,
              f"{m.intent} ({m.confidence})" if m.intent else "")
             for m in conversation.messages.select_related("author").order_by("created_at")
         ))  # fmt: skip

@@ -17,7 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from benchbarrier.api import serializers as base
-from benchbarrier.api.errors import error_body
+from benchbarrier.api.errors import json_error
 from benchbarrier.api.parsers import RawParser, load_json
 from benchbarrier.models import Scope
 from chatbot import conversations, identity, meta
@@ -133,7 +133,7 @@ class MetaWebhookView(APIView):
     @extend_schema(responses={200: str}, parameters=[
         OpenApiParameter(name, str, required=True)
         for name in ("hub.mode", "hub.verify_token", "hub.challenge")])  # fmt: skip
-    def get(self, request: Request, channel: str) -> HttpResponse | Response:
+    def get(self, request: Request, channel: str) -> HttpResponse:
         """The subscription handshake: echoes `hub.challenge` for our verify token."""
         self._channel(channel)
         try:
@@ -143,7 +143,7 @@ class MetaWebhookView(APIView):
         return HttpResponse(challenge, content_type="text/plain")
 
     @extend_schema(request=None, responses={200: None})
-    def post(self, request: Request, channel: str) -> Response:
+    def post(self, request: Request, channel: str) -> HttpResponse:
         """A delivery of messages; answered at once, the messages go through the queue."""
         kind = self._channel(channel)
         body = request.data if isinstance(request.data, bytes) else b""
@@ -164,8 +164,5 @@ class MetaWebhookView(APIView):
         return Response({"received": len(found)})
 
 
-def _refused(request: Request, exc: meta.Refused) -> Response:
-    detail = {"field": None, "code": "invalid_signature", "message": str(exc)}
-    body = error_body(code="invalid_signature", message=str(exc), errors=[detail],
-                      request=request)  # fmt: skip
-    return Response(body, status=exc.status)
+def _refused(request: Request, exc: meta.Refused) -> HttpResponse:
+    return json_error(request, exc.status, "invalid_signature", str(exc))

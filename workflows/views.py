@@ -11,7 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from benchbarrier.api.errors import Conflict, error_body
+from benchbarrier.api.errors import Conflict, json_error
 from benchbarrier.api.filters import time_range
 from benchbarrier.api.pagination import cursor_pages
 from benchbarrier.api.parsers import RawParser, load_json
@@ -259,9 +259,7 @@ class HookView(APIView):
             hooks.remember(request.headers.get("X-Signature", ""))
         except hooks.HookRefused as exc:
             code = "replayed" if exc.status == 409 else "invalid_signature"
-            detail = {"field": None, "code": code, "message": str(exc)}
-            body = error_body(code=code, message=str(exc), errors=[detail], request=request)
-            return Response(body, status=exc.status)
+            return json_error(request, exc.status, code, str(exc))
         try:
             payload = load_json(body or b"{}")
         except ParseError:

@@ -69,6 +69,9 @@ class AlertRuleAdmin(admin.ModelAdmin):
     search_fields = ["name", "key", "description"]
     actions = ["evaluate_now"]
 
+    def get_queryset(self, request: HttpRequest) -> QuerySet[AlertRule]:
+        return super().get_queryset(request).prefetch_related("states")
+
     @admin.display(description="fires when")
     def condition(self, rule: AlertRule) -> str:
         signal = get_signal(rule.signal)

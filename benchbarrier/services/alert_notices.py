@@ -15,7 +15,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from benchbarrier import clock, outbound
-from benchbarrier.mailer import MailerUnavailable, get_mailer
+from benchbarrier.mailer import MailerUnavailable, get_mailer, staff_addresses
 from benchbarrier.models import AlertEvent, AlertEventKind, AlertRule, AlertState
 
 logger = logging.getLogger(__name__)
@@ -48,12 +48,7 @@ class Notice:
 
 
 def operators() -> list[str]:
-    from django.contrib.auth import get_user_model
-
-    if settings.ALERT_EMAILS:
-        return list(settings.ALERT_EMAILS)
-    users = get_user_model().objects.filter(is_superuser=True, is_active=True).exclude(email="")
-    return sorted(set(users.values_list("email", flat=True)))
+    return staff_addresses(settings.ALERT_EMAILS, superusers_only=True)
 
 
 def send_notice(notice: Notice) -> None:

@@ -63,7 +63,11 @@ def record_spend(
 
 def month_spend(service: str | None = None, *, now: datetime | None = None) -> Decimal:
     """Known spend this calendar month (UTC), for one service or all."""
-    totals = month_totals(now)
+    return spent_of(service, month_totals(now))
+
+
+def spent_of(service: str | None, totals: dict[str, Decimal]) -> Decimal:
+    """A service's spend in `month_totals`, or all of it for the total ("" or None)."""
     return totals.get(service, Decimal(0)) if service else sum(totals.values(), Decimal(0))
 
 

@@ -17,6 +17,7 @@ from rest_framework import serializers
 
 from benchbarrier import clock
 from benchbarrier.api import serializers as base
+from benchbarrier.api.errors import flatten_errors
 from marketing.models import Product
 
 MAX_BATCH = 1000
@@ -53,9 +54,7 @@ def check(data: Any) -> dict[str, Any] | list[dict[str, str]]:
     checked = ProductInputSerializer(data=data)
     if checked.is_valid():
         return dict(checked.validated_data)
-    return [{"field": re.sub(r"_([a-z])", lambda m: m.group(1).upper(), name),
-             "code": getattr(error, "code", "invalid"), "message": str(error)}
-            for name, errors in checked.errors.items() for error in errors]  # fmt: skip
+    return flatten_errors(checked.errors)
 
 
 def upsert_products(items: list[Any], *, camel: bool = False) -> list[Outcome]:
