@@ -19,7 +19,6 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
-from django.views.decorators.clickjacking import xframe_options_sameorigin
 
 from analytics import advanced, query, report_email, report_figures
 from analytics.models import AnalyticsReport, ReportRun
@@ -30,6 +29,7 @@ from benchbarrier.admin.read_only import ReadOnlyAdmin
 from benchbarrier.charts import bar_chart
 from benchbarrier.durations import parse_duration
 from benchbarrier.mailer import MailerUnavailable, get_mailer
+from benchbarrier.security_headers import frameable_here
 from benchbarrier.services.audit import Actor
 from jobs.services import enqueue
 
@@ -117,7 +117,7 @@ class AnalyticsReportAdmin(admin.ModelAdmin):
             path("analysis/", wrap(self.analysis_view), name="analytics_analysis"),
             path(
                 "preview/",
-                wrap(xframe_options_sameorigin(self.preview_view)),
+                wrap(frameable_here(self.preview_view)),
                 name="analytics_report_preview",
             ),
             *super().get_urls(),

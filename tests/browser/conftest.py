@@ -92,9 +92,15 @@ class Browser:
 
 
 @pytest.fixture
-def browser(chromium: object, live_server: object) -> Browser:
+def browser(chromium: object, live_server: object) -> Iterator[Browser]:
+    """The browser for one journey, which fails if any page broke the
+    Content-Security-Policy (a blocked script is a feature that silently stopped)."""
     chromium.delete_all_cookies()
-    return Browser(chromium, live_server.url)
+    chromium.get_log("browser")  # the previous journey's messages
+    yield Browser(chromium, live_server.url)
+    refused = [entry["message"] for entry in chromium.get_log("browser")
+               if "Content Security Policy" in entry["message"]]  # fmt: skip
+    assert not refused, f"the page broke its Content-Security-Policy: {refused}"
 
 
 @pytest.fixture

@@ -24,6 +24,7 @@ def start_chromium() -> object:
 
     options = Options()
     options.binary_location = CHROMIUM
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})  # CSP violations
     for flag in [*FLAGS, f"--user-data-dir={tempfile.mkdtemp(prefix='bb-chromium-')}"]:
         options.add_argument(flag)
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
