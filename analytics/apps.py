@@ -12,7 +12,7 @@ class AnalyticsConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_delete, post_migrate, post_save
 
-        from analytics import personal_data, seed_metrics  # noqa: F401  (registries)
+        from analytics import seed_metrics  # noqa: F401  (registries)
         from analytics.models import AnalyticsReport
 
         post_migrate.connect(_install_reports, sender=self)

@@ -10,8 +10,9 @@ from django.utils.module_loading import autodiscover_modules
 
 class KernelConfig(AppConfig):
     """The platform kernel: API keys, audit log, worker heartbeats, health checks, the
-    event bus's consumer registry (filled from each app's `consumers.py`) and the bot's
-    actions (from each app's `bot_actions.py`)."""
+    event bus's consumer registry (filled from each app's `consumers.py`), the bot's
+    actions (`bot_actions.py`), monitoring (`monitoring.py`) and what each app holds about
+    a person (`personal_data.py`)."""
 
     name = "benchbarrier"
     label = "benchbarrier"
@@ -23,6 +24,7 @@ class KernelConfig(AppConfig):
         autodiscover_modules("consumers")
         autodiscover_modules("bot_actions")  # what the support bot can do, by app
         autodiscover_modules("monitoring")  # alert signals and database gauges, by app
+        autodiscover_modules("personal_data")  # export, erasure and retention, by app
         post_migrate.connect(_install_rules, sender=self)
         for module in settings.EVENT_CONSUMER_MODULES:
             import_module(module)

@@ -281,6 +281,12 @@ ALERT_WEBHOOK_SECRET = env_str("ALERT_WEBHOOK_SECRET")
 ALERT_WEBHOOK_ALLOWED_HOSTS = env_list("ALERT_WEBHOOK_ALLOWED_HOSTS", [])
 CELERY_BEAT_SCHEDULE |= every("alerts.evaluate", 60)
 
+# --- Privacy (SECURITY.md): days kept before the daily privacy.prune job; 0 keeps for ever --
+EVENT_RETENTION_DAYS = env_int("EVENT_RETENTION_DAYS", 730)  # raw events: deleted
+MESSAGE_RETENTION_DAYS = env_int("MESSAGE_RETENTION_DAYS", 395)  # emails, SMS: anonymised
+CHAT_RETENTION_DAYS = env_int("CHAT_RETENTION_DAYS", 365)  # chat transcripts: blanked
+CELERY_BEAT_SCHEDULE |= every("privacy.prune", 24 * 3600.0)
+
 # --- Campaigns -----------------------------------------------------------------------------
 # Email messages a second a broadcast sends when it sets no throttle of its own (a token
 # bucket every worker shares); sends per chunk; sender jobs a broadcast runs side by side.
@@ -502,35 +508,7 @@ API_THROTTLE_GLOBAL_RATE = env_str("API_THROTTLE_GLOBAL_RATE", "6000/min")
 # How long a rotated-out API key keeps working when no grace period is given.
 API_KEY_ROTATION_GRACE = env_str("API_KEY_ROTATION_GRACE", "24h")
 
-SPECTACULAR_SETTINGS = {
-    "TITLE": "BenchBarrier Automation API",
-    "DESCRIPTION": (
-        "The back office API for the BenchBarrier shop. Authenticate with "
-        "`Authorization: Api-Key <key>`; JSON is camelCase; every 4xx has the same "
-        "error body (`code`, `message`, `errors[]`)."
-    ),
-    "VERSION": "1.0.0",
-    "SERVE_INCLUDE_SCHEMA": False,
-    "SCHEMA_PATH_PREFIX": r"/api/",
-    "COMPONENT_SPLIT_REQUEST": True,
-    "CAMELIZE_NAMES": False,
-    "ENUM_NAME_OVERRIDES": {
-        "JobStatusEnum": "jobs.models.JobStatus",
-        "ExecutionStatusEnum": "workflows.models.ExecutionStatus",
-        "EventIngestStatusEnum": ["accepted", "duplicate", "rejected"],
-        "CampaignStatusEnum": "marketing.campaigns.models.CampaignStatus",
-        "CampaignSendStatusEnum": "marketing.campaigns.models.SendStatus",
-    },
-    "PREPROCESSING_HOOKS": ["benchbarrier.api.schema.strip_trailing_slashes"],
-    "POSTPROCESSING_HOOKS": [
-        "drf_spectacular.hooks.postprocess_schema_enums",
-        "drf_spectacular.contrib.djangorestframework_camel_case.camelize_serializer_fields",
-    ],
-    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
-    "SWAGGER_UI_DIST": "SIDECAR",
-    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
-    "REDOC_DIST": "SIDECAR",
-}
+from benchbarrier.openapi_settings import SPECTACULAR_SETTINGS  # noqa: E402, F401
 
 LOGGING = {
     "version": 1,

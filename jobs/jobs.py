@@ -1,12 +1,15 @@
-"""Job handlers owned by the queue itself, and the evaluation of the kernel's alert rules
-(a job, so that evaluations never overlap and a missed one shows in the queue)."""
+"""Job handlers owned by the queue itself, and the kernel's periodic work run as jobs (so
+that runs never overlap and a missed one shows in the queue): the evaluation of the alert
+rules, and the pruning of personal data past its retention."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
 
+from benchbarrier import clock, personal_data
 from benchbarrier.services.alerts import evaluate_all
+from benchbarrier.services.audit import Actor, record_audit
 from jobs.models import Job
 from jobs.registry import job_handler
 
@@ -25,3 +28,14 @@ def evaluate_alerts(job: Job) -> dict[str, Any]:
     return {"evaluated": outcome.evaluated, "fired": outcome.fired,
             "resolved": outcome.resolved, "notifications": outcome.notifications,
             "skipped": outcome.skipped}  # fmt: skip
+
+
+@job_handler("privacy.prune", timeout=timedelta(minutes=30),
+             schema={"type": "object", "additionalProperties": False})  # fmt: skip
+def prune_personal_data(job: Job) -> dict[str, int]:
+    """Rows past their retention (EVENT_, MESSAGE_, CHAT_RETENTION_DAYS) pruned or
+    anonymised by each app's rules, a chunk per transaction. Run twice, the second finds
+    nothing left to do."""
+    pruned = personal_data.prune_expired(clock.now())
+    record_audit(action="privacy.pruned", actor=Actor.system("privacy.prune"), changes=pruned)
+    return pruned

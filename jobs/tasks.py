@@ -36,3 +36,11 @@ def evaluate_alerts() -> None:
     minute = clock.now().replace(second=0, microsecond=0).isoformat()
     services.enqueue(job_type="alerts.evaluate", priority=20,
                      idempotency_key=f"alerts.evaluate:{minute}")  # fmt: skip
+
+
+@shared_task(name="privacy.prune", ignore_result=True)
+def prune_personal_data() -> None:
+    """Queue today's retention pass (once a day however often beat fires)."""
+    today = clock.now().date().isoformat()
+    services.enqueue(job_type="privacy.prune", priority=-10,
+                     idempotency_key=f"privacy.prune:{today}")  # fmt: skip

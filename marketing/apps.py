@@ -18,7 +18,7 @@ class MarketingConfig(AppConfig):
         from marketing.email.mailer import EmailPathMailer
 
         register_mailer(EmailPathMailer())
-        from marketing import checks, dimensions, personal_data  # noqa: F401  (registries)
+        from marketing import checks, dimensions  # noqa: F401  (registries)
 
         tracking.connect(webhooks.on_tracking, dispatch_uid="marketing.esp_tracking")
         post_migrate.connect(_install_email_templates, sender=self)

@@ -1,24 +1,41 @@
-"""Marketing's sources of one person's data, in the kernel's registry (an export of what
-the shop holds about them): the profile and consents, emails, SMS, push subscriptions and
-messages, segment memberships, campaign sends, discount codes, suppressions."""
+"""Marketing's part of the kernel's personal-data registry: the sources of an export (the
+profile and consents, emails, SMS, push subscriptions and messages, segment memberships,
+campaign sends, discount codes, suppressions), the eraser, and the retention of email and
+SMS tracking (MESSAGE_RETENTION_DAYS)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import F, Q, QuerySet
 from django.forms.models import model_to_dict
 
-from benchbarrier.personal_data import Rows, Source, register_source
+from benchbarrier import clock
+from benchbarrier.personal_data import (
+    Person,
+    Retention,
+    Rows,
+    Source,
+    address_digest,
+    in_chunks,
+    register_eraser,
+    register_retention,
+    register_source,
+    stand_in_address,
+)
+from benchbarrier.services.audit import forget_in_audit
 from marketing.models import (
     CampaignSend,
     Customer,
     DiscountCode,
     EmailDelivery,
+    ErasedContact,
     PushMessage,
     PushSubscription,
+    Segment,
     SegmentMember,
     SmsMessage,
+    SmsOptOut,
     Suppression,
 )
 
@@ -70,3 +87,119 @@ for name, description, rows in [
     ("suppressions", "unsubscribes and bounces of their address", _suppressions),
 ]:  # fmt: skip
     register_source(Source(name, description, rows))
+
+
+# --- erasure ---------------------------------------------------------------------------------
+
+
+# What an email or SMS kept for its figures loses (beside its address).
+EMAIL_CONTENT_GONE = {"variables": {}, "links": [], "subject": "", "subject_override": "",
+                      "attachments": []}  # fmt: skip
+SMS_CONTENT_GONE = {"body": "", "links": []}
+
+
+def stand_in_number(number: str) -> str:
+    """What an erased phone number becomes in messages kept for figures (fits 20 chars)."""
+    return f"erased:{address_digest(number)[:13]}"
+
+
+def _erase(person: Person) -> dict[str, int]:
+    """The customer's profile is anonymised (figures and sends stay, pointing at a customer
+    who is now only a pseudonym); their messages lose address and content; memberships and
+    push subscriptions go; their addresses stay suppressed as digests only."""
+    customer = Customer.objects.filter(pk=person.customer_id).first()
+    theirs = Q(customer=customer) if customer else Q(pk__in=[])
+    emails = set(person.emails) | set(
+        EmailDelivery.objects.filter(theirs).values_list("to_email", flat=True)
+    )
+    numbers = set(person.phones) | set(
+        SmsMessage.objects.filter(theirs).values_list("to_number", flat=True))  # fmt: skip
+    done = {"email_deliveries": 0, "sms_messages": 0, "suppressions": 0}
+    for address in emails:
+        done["email_deliveries"] += EmailDelivery.objects.filter(to_email=address).update(
+            to_email=stand_in_address(address), **EMAIL_CONTENT_GONE
+        )
+        done["suppressions"] += Suppression.objects.filter(email=address).update(
+            email=stand_in_address(address)
+        )
+    for number in numbers:
+        done["sms_messages"] += SmsMessage.objects.filter(to_number=number).update(
+            to_number=stand_in_number(number), **SMS_CONTENT_GONE
+        )
+    done["sms_opt_outs"] = SmsOptOut.objects.filter(number__in=numbers).delete()[0]
+    for kind, values in (("email", emails), ("phone", numbers)):
+        for value in values:
+            ErasedContact.objects.get_or_create(digest=address_digest(value),
+                                                defaults={"kind": kind})  # fmt: skip
+    done["push_messages"] = PushMessage.objects.filter(theirs).update(title="", body="", url="")
+    done["push_subscriptions"] = PushSubscription.objects.filter(theirs).delete()[0]
+    memberships = SegmentMember.objects.filter(theirs)
+    Segment.objects.filter(pk__in=memberships.values("segment")).update(
+        member_count=F("member_count") - 1
+    )
+    done["segment_memberships"] = memberships.delete()[0]
+    if customer is not None:
+        done["audit_entries"] = forget_in_audit(Q(pk__in=[]), target=customer)
+        done["customers"] = Customer.objects.filter(pk=customer.pk).update(
+            external_id=person.pseudonym, email=None, name="", phone="", locale="",
+            timezone="UTC", traits={}, email_opt_in=False, email_opt_in_source="",
+            sms_opt_in=False, sms_opt_in_source="", erased_at=clock.now())  # fmt: skip
+    return done
+
+
+register_eraser("marketing", _erase)
+
+
+def erased_among(addresses: set[str]) -> set[str]:
+    """The addresses or numbers (of a batch about to be sent) whose owner was erased."""
+    digests = {address_digest(a): a for a in addresses}
+    found = ErasedContact.objects.filter(digest__in=digests).values_list("digest", flat=True)
+    return {digests[digest] for digest in found}
+
+
+# --- retention -------------------------------------------------------------------------------
+
+
+def _forget_old_emails(before: Any) -> int:
+    """Emails sent before then keep their status and timestamps (the figures), not who
+    they went to or what they said."""
+    old = EmailDelivery.objects.filter(created_at__lt=before).exclude(
+        to_email__endswith="@erased.invalid"
+    )
+
+    def forget(rows: QuerySet[EmailDelivery]) -> int:
+        found = list(rows.only("pk", "to_email"))
+        for delivery in found:
+            EmailDelivery.objects.filter(pk=delivery.pk).update(
+                to_email=stand_in_address(delivery.to_email), **EMAIL_CONTENT_GONE
+            )
+        return len(found)
+
+    return in_chunks(old, forget, size=1000)
+
+
+def _forget_old_sms(before: Any) -> int:
+    old = SmsMessage.objects.filter(created_at__lt=before).exclude(to_number__startswith="erased:")
+
+    def forget(rows: QuerySet[SmsMessage]) -> int:
+        found = list(rows.only("pk", "to_number"))
+        for message in found:
+            SmsMessage.objects.filter(pk=message.pk).update(
+                to_number=stand_in_number(message.to_number), **SMS_CONTENT_GONE
+            )
+        return len(found)
+
+    return in_chunks(old, forget, size=1000)
+
+
+register_retention(
+    Retention(
+        "email_tracking",
+        "emails and their opens and clicks: the address and content go",
+        "MESSAGE_RETENTION_DAYS",
+        _forget_old_emails,
+    )
+)
+register_retention(Retention(
+    "sms_tracking", "SMS and their clicks: the number and text go",
+    "MESSAGE_RETENTION_DAYS", _forget_old_sms))  # fmt: skip

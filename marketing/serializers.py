@@ -226,3 +226,21 @@ class RefreshResultSerializer(serializers.Serializer):
     left = serializers.IntegerField()
     member_count = serializers.IntegerField()
     duration_ms = serializers.IntegerField()
+
+
+class ExportStartedSerializer(serializers.Serializer):
+    job_id = serializers.IntegerField(
+        help_text="The data.export job: GET /api/automation/jobs/{jobId}; its result holds "
+        "the signed download link when it is done."
+    )
+
+
+class ErasureSerializer(serializers.Serializer):
+    reference = serializers.CharField(
+        help_text="The pseudonym that replaced the person in what was kept: quote it, it "
+        "names no one."
+    )
+    erased = serializers.DictField(
+        child=serializers.DictField(child=serializers.IntegerField()),
+        help_text="Rows erased or anonymised, by app and kind.",
+    )

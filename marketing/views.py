@@ -2,10 +2,10 @@ from __future__ import annotations
 
 import django_filters
 from django.db.models import Q, QuerySet
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -17,6 +17,7 @@ from benchbarrier.services.audit import Actor
 from marketing import serializers
 from marketing.models import Customer, Segment, SegmentMember
 from marketing.services import customers as customer_services
+from marketing.services import privacy
 from marketing.services import segments as segment_services
 
 
@@ -40,10 +41,18 @@ class CustomerFilter(django_filters.FilterSet):
         return queryset.filter(order_count__gt=0) if value else queryset.filter(order_count=0)
 
 
+EXTERNAL_ID = OpenApiParameter(
+    "id", str, OpenApiParameter.PATH,
+    description="The site's user id (`externalId`), as a data subject's request names them.",
+)  # fmt: skip
+
+
 class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    """Customers (scope `marketing`): identify, import, list and look up."""
+    """Customers (scope `marketing`): identify, import, list and look up; export and erase
+    one (GDPR)."""
 
     required_scope = Scope.MARKETING
+    lookup_value_regex = "[^/]+"  # user ids may hold dots
     queryset = Customer.objects.all().order_by("-id")
     serializer_class = serializers.CustomerSerializer
     filterset_class = CustomerFilter
@@ -91,6 +100,35 @@ class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
                 ).data,
             }
         )
+
+    @extend_schema(parameters=[EXTERNAL_ID], request=None,
+                   responses={202: serializers.ExportStartedSerializer})  # fmt: skip
+    @action(detail=True, methods=["post"])
+    def export(self, request: Request, pk: str) -> Response:
+        """The GDPR access right: everything held about the customer with this
+        **externalId**, in every app, as JSON files in a zip made by a `data.export` job
+        (its result holds a signed link that expires). 404 when nothing is held."""
+        try:
+            job = privacy.request_export(external_id=pk, actor=Actor.from_request(request),
+                                         request=request)  # fmt: skip
+        except privacy.NoOneToErase as exc:
+            raise NotFound(str(exc)) from None
+        return Response({"job_id": job.pk}, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(parameters=[EXTERNAL_ID], request=None,
+                   responses={200: serializers.ErasureSerializer})  # fmt: skip
+    def destroy(self, request: Request, pk: str) -> Response:
+        """The GDPR erasure right, for the customer with this **externalId** (not `id`):
+        their personal data is erased or irreversibly anonymised in every app, one
+        transaction per app; figures (revenue, campaign results, the bot's) stay; their
+        addresses stay suppressed as digests only. The answer's `reference` is the only
+        name left for them. 404 when nothing is held, or they were erased already."""
+        try:
+            erasure = privacy.erase_customer(external_id=pk, actor=Actor.from_request(request),
+                                             request=request)  # fmt: skip
+        except privacy.NoOneToErase as exc:
+            raise NotFound(str(exc)) from None
+        return Response(serializers.ErasureSerializer(erasure).data)
 
     def _upsert(
         self, items: list[dict], request: Request, path: str | None

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.db.models import Q
 from django.http import HttpRequest
 
 from benchbarrier.models import ActorType, APIKey, AuditLogEntry
@@ -74,3 +75,14 @@ def record_audit(
         request_id=getattr(request, "request_id", "") if request is not None else "",
         ip_address=client_ip(request) if request is not None else None,
     )
+
+
+def forget_in_audit(entries: Q, target: models.Model | None = None) -> int:
+    """Erase what the matching entries (and those about `target`) say about a person whose
+    data is erased: their action, actor and time stay, their changes and the target's
+    name go. Returns how many entries it changed."""
+    if target is not None:
+        entries |= Q(target_type=ContentType.objects.get_for_model(target),
+                     target_id=str(target.pk))  # fmt: skip
+    return AuditLogEntry.objects.filter(entries).update(changes={"erased": True},
+                                                         target_repr="(erased)")  # fmt: skip

@@ -15,6 +15,7 @@ from django.utils.html import format_html, format_html_join
 from analytics.models import Event
 from benchbarrier.rules import describe_rules
 from benchbarrier.services.audit import Actor
+from marketing.admin import privacy
 from marketing.models import Customer, Segment, SegmentKind, SegmentMember
 from marketing.services import segments as segment_services
 from marketing.services.customers import update_customer
@@ -52,7 +53,9 @@ class SegmentFilter(admin.SimpleListFilter):
 class CustomerAdmin(admin.ModelAdmin):
     list_display = ["__str__", "email", "external_id", "total_spent", "order_count",
                     "last_seen", "email_opt_in", "sms_opt_in"]  # fmt: skip
-    list_filter = ["email_opt_in", "sms_opt_in", HasOrderedFilter, SegmentFilter, "last_seen"]
+    list_filter = ["email_opt_in", "sms_opt_in", HasOrderedFilter, SegmentFilter, "last_seen",
+                   ("erased_at", admin.EmptyFieldListFilter)]  # fmt: skip
+    actions = [privacy.export_personal_data, privacy.erase_personal_data]
     search_fields = ["email", "name", "=external_id", "phone"]
     ordering = ["-last_seen"]
     show_full_result_count = False

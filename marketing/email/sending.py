@@ -43,6 +43,7 @@ from marketing.models import (
     Suppression,
     SuppressionScope,
 )
+from marketing.personal_data import erased_among
 
 logger = logging.getLogger(__name__)
 WAITING = (DeliveryStatus.QUEUED, DeliveryStatus.DEFERRED)
@@ -219,6 +220,10 @@ def sending_decisions(
     blocked: dict[str, list[Suppression]] = defaultdict(list)
     for suppression in Suppression.objects.filter(email__in=addresses):
         blocked[suppression.email].append(suppression)
+    for address in erased_among(addresses):
+        erased = Suppression(email=address, scope=SuppressionScope.ALL,
+                             reason="their data was erased on request")  # fmt: skip
+        blocked[address].append(erased)
     window = timedelta(hours=settings.EMAIL_SMART_SENDING_HOURS)
     last_sent: dict[str, tuple[datetime, str]] = {}
     recent = (

@@ -16,7 +16,7 @@ from marketing.email.models import (
     Suppression,
     SuppressionScope,
 )
-from marketing.models.customers import Customer
+from marketing.models.customers import Customer, ErasedContact
 from marketing.models.discounts import DiscountCode, DiscountKind, DiscountPool
 from marketing.models.products import Product
 from marketing.models.segments import Segment, SegmentKind, SegmentMember
@@ -39,6 +39,7 @@ __all__ = [
     "EmailDelivery",
     "EmailKind",
     "EmailTemplate",
+    "ErasedContact",
     "Platform",
     "PostStatus",
     "Product",

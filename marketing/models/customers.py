@@ -72,6 +72,10 @@ class Customer(models.Model):
 
     created_at = models.DateTimeField(default=clock.now, editable=False)
     updated_at = models.DateTimeField(default=clock.now, editable=False)
+    erased_at = models.DateTimeField(
+        null=True, blank=True, editable=False,
+        help_text="Their personal data was erased on request: only figures remain.",
+    )  # fmt: skip
 
     class Meta:
         db_table = "customers"
@@ -94,3 +98,19 @@ class Customer(models.Model):
     @property
     def first_name(self) -> str:
         return self.name.split()[0] if self.name.strip() else ""
+
+
+class ErasedContact(models.Model):
+    """An email address or phone number whose owner had their data erased, kept only as a
+    SHA-256 digest: nothing is sent to it again (a re-import of an old list cannot undo
+    the erasure), and the address itself is not stored."""
+
+    digest = models.CharField(max_length=64, unique=True)
+    kind = models.CharField(max_length=5, choices=[("email", "Email"), ("phone", "Phone")])
+    erased_at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        db_table = "erased_contacts"
+
+    def __str__(self) -> str:
+        return f"erased {self.kind} {self.digest[:12]}…"

@@ -25,6 +25,7 @@ from benchbarrier.services.spend import (
 )
 from jobs.services import enqueue
 from marketing.email.sending import quiet_hours_end
+from marketing.personal_data import erased_among
 from marketing.sms.backends import SendError, backend
 from marketing.sms.models import SmsMessage, SmsOptOut, SmsStatus
 from marketing.sms.phones import e164_or_none
@@ -40,10 +41,13 @@ class Skip:
     until: datetime | None = None
 
 
-def decide(message: SmsMessage, opted_out: set[str], now: datetime) -> Skip | None:
+def decide(message: SmsMessage, opted_out: set[str], now: datetime,
+           erased: frozenset[str] | set[str] = frozenset()) -> Skip | None:  # fmt: skip
     """None when the message may go now; else why not (and until when)."""
     if e164_or_none(message.to_number) != message.to_number:
         return Skip(SmsStatus.SKIPPED, f'no valid phone number ("{message.to_number}")')
+    if message.to_number in erased:
+        return Skip(SmsStatus.SKIPPED, "the number's owner had their data erased")
     if message.to_number in opted_out:
         return Skip(SmsStatus.SKIPPED, "the number replied STOP")
     customer = message.customer
@@ -67,12 +71,13 @@ def deliver_sms(ids: list[int]) -> dict[int, Exception]:
             _finish(message, SmsStatus.FAILED, UNKNOWN)
     numbers = {m.to_number for m in messages}
     opted_out = set(SmsOptOut.objects.filter(number__in=numbers).values_list("number", flat=True))
+    erased = erased_among(numbers)
     failures: dict[int, Exception] = {}
     budgets = None  # read once per batch, kept up to date as the batch spends
     for message in messages:
         if message.status not in (SmsStatus.QUEUED, SmsStatus.DEFERRED):
             continue
-        skip = decide(message, opted_out, now)
+        skip = decide(message, opted_out, now, erased)
         if skip is not None:
             _hold_back(message, skip)
             continue
