@@ -13,7 +13,6 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils.text import slugify
 
@@ -31,6 +30,7 @@ from benchbarrier import clock
 from benchbarrier.services.audit import Actor, record_audit
 from benchbarrier.services.prices import TokenUsage, check_priced, image_cost, token_cost
 from benchbarrier.services.spend import check_budget, record_spend
+from benchbarrier.stored_files import save_replacing
 from benchbarrier.telemetry import count_ai_use
 from jobs.models import Job
 from jobs.services import enqueue
@@ -436,21 +436,22 @@ def _store(data: bytes, source: str, name: str, **fields: Any) -> ImageAsset:
 
 
 def process_image(asset: ImageAsset) -> ImageAsset:
-    """Make the configured WebP widths of an image and record what they weigh."""
+    """Make the configured WebP widths of an image and record what they weigh (run again,
+    the same files are written over)."""
     with asset.original.open("rb") as original:
         data = original.read()
     made = images.variants(data, settings.AI_IMAGE_WIDTHS, settings.AI_IMAGE_QUALITY)
     stored = []
     for variant in made:
-        name = default_storage.save(f"images/web/{asset.pk}/{variant.width}w.webp",
-                                    ContentFile(variant.data))  # fmt: skip
+        name = save_replacing(f"images/web/{asset.pk}/{variant.width}w.webp",
+                              ContentFile(variant.data))  # fmt: skip
         stored.append({"width": variant.width, "height": variant.height,
                        "bytes": len(variant.data), "name": name})  # fmt: skip
     asset.variants = stored
     asset.processed_bytes = sum(variant["bytes"] for variant in stored)
     jpeg = images.social_jpeg(data)
-    asset.social_jpeg = default_storage.save(f"images/web/{asset.pk}/social.jpg",
-                                             ContentFile(jpeg.data))  # fmt: skip
+    asset.social_jpeg = save_replacing(f"images/web/{asset.pk}/social.jpg",
+                                       ContentFile(jpeg.data))  # fmt: skip
     asset.status = ImageStatus.READY
     asset.error = ""
     asset.save(update_fields=["variants", "processed_bytes", "social_jpeg", "status", "error"])

@@ -23,13 +23,14 @@ from typing import Any
 from django.conf import settings
 from django.core import signing
 from django.core.files import File
-from django.core.files.storage import default_storage
 from django.core.signing import BadSignature
 
 from analytics.models import Event
 from benchbarrier import clock, personal_data
 from benchbarrier.metrics_registry import Period
+from benchbarrier.models import AuditLogEntry
 from benchbarrier.services.audit import Actor, record_audit
+from benchbarrier.stored_files import save_replacing
 from jobs.models import Job
 from jobs.services import report_progress
 
@@ -105,15 +106,17 @@ def _text(archive: zipfile.ZipFile, name: str) -> Iterator[io.TextIOWrapper]:
 
 def _archive(job: Job, stem: str, write: Callable[[zipfile.ZipFile], int],
              about: dict[str, Any]) -> dict[str, Any]:  # fmt: skip
-    """Write the zip through a temporary file, store it, audit it, link to it."""
+    """Write the zip through a temporary file, store it, audit it, link to it. Run again
+    (a crash lost the job's completion), it replaces its file and is audited once."""
     with tempfile.TemporaryFile() as spool:
         with zipfile.ZipFile(spool, "w", compression=zipfile.ZIP_DEFLATED) as archive:
             total = write(archive)
         spool.seek(0)
-        name = default_storage.save(f"exports/{stem}.zip", File(spool))
+        name = save_replacing(f"exports/{stem}.zip", File(spool))
     report_progress(job, done=total, total=total)
-    record_audit(action="data.exported", target=job, actor=Actor.system("data.export"),
-                 changes={"rows": total, "file": name, **about})  # fmt: skip
+    if not AuditLogEntry.objects.filter(action="data.exported", target_id=str(job.pk)).exists():
+        record_audit(action="data.exported", target=job, actor=Actor.system("data.export"),
+                     changes={"rows": total, "file": name, **about})  # fmt: skip
     return {"rows": total, "file": name, "url": download_link(name)}
 
 

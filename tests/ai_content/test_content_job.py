@@ -115,3 +115,15 @@ def test_a_budget_spent_mid_batch_stops_new_calls_and_records_those_made(
     calls = SpendEntry.objects.filter(service="openai", operation="chat.completion")
     assert calls.count() == made, "every call made is in the ledger"
     assert job.progress["generated"] == made
+
+
+def test_a_batch_run_twice_generates_each_item_once(fake_openai, announcement):
+    from tests.at_least_once import run_twice
+
+    enqueue(job_type="content.generate",
+            payload={"promptId": announcement.pk, "items": items(3)})  # fmt: skip
+
+    run_twice("content.generate")
+
+    assert AIGeneration.objects.count() == 3
+    assert len(fake_openai.requests) == 3

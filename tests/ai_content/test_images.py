@@ -131,3 +131,19 @@ def test_the_admin_lists_images_with_previews(client, staff_client):
     runner.drain(worker="w1")
     page = staff_client.get("/admin/ai_content/imageasset/").content.decode()
     assert "SKU-7" in page and "400w.webp" in page and "900x600" in page
+
+
+def test_processing_run_twice_leaves_one_set_of_variants(client, settings):
+    from tests.at_least_once import run_twice
+
+    upload = io.BytesIO(camera_photo())
+    upload.name = "trail-runner.jpg"
+    asset_id = client.post("/api/ai/images", {"file": upload}, format="multipart").json()["id"]
+
+    run_twice("image.process")
+
+    asset = ImageAsset.objects.get(pk=asset_id)
+    assert asset.status == "ready" and len(asset.variants) == 3
+    stored = sorted(p.name for p in (settings.MEDIA_ROOT / "images" / "web" / str(asset_id)
+                                     ).iterdir())  # fmt: skip
+    assert stored == ["1600w.webp", "400w.webp", "800w.webp", "social.jpg"]

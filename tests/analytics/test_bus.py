@@ -147,3 +147,17 @@ def test_jobs_drain_runs_due_jobs_and_says_what_ran(capsys):
     out = capsys.readouterr().out
     assert "bus.deliver" in out and "workflow.advance" not in out, "only the type asked for"
     assert Job.objects.filter(job_type="workflow.advance", status="pending").count() == 2
+
+
+def test_a_delivery_run_twice_reaches_each_consumer_once(bus, flaky):
+    seed_workflow("Abandoned Cart Recovery")
+    record_events([ev(1, "cart.abandoned", cartId="c1"), ev(2, "order.completed", total=50)])
+
+    from tests.at_least_once import run_twice
+
+    run_twice("bus.deliver")
+
+    assert [[e.message_id for e in batch] for batch in bus] == [["m1", "m2"]]
+    assert flaky["calls"] == [["m1", "m2"]]
+    assert WorkflowExecution.objects.count() == 1  # the cart workflow, started once
+    assert Customer.objects.get(external_id="u1").order_count == 1

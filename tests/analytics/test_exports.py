@@ -121,3 +121,19 @@ def test_a_report_runs_breakdown_is_exported(key_client, client, settings, tmp_p
     assert rows[1][:3] == ["period", "this period", "9.50"]
     assert ["product_category", "(none)", "9.50", "1", "9.50", ""] in rows  # (no items)
     assert json.loads(archive.read("figures.json"))["metrics"][0]["name"] == "revenue"
+
+
+def test_an_export_run_twice_is_one_file_and_one_audit_entry(settings, tmp_path):
+    from jobs.services import enqueue
+    from tests.at_least_once import run_twice
+
+    settings.MEDIA_ROOT = tmp_path
+    record_events([event("page.viewed", "2026-10-03", "ada", "s1")])
+    enqueue(job_type="data.export", payload={"kind": "customer", "userId": "ada"})
+
+    (job,) = run_twice("data.export")
+
+    job.refresh_from_db()
+    assert [p.name for p in (tmp_path / "exports").iterdir()] == [f"customer-{job.pk}.zip"]
+    assert job.result["file"] == f"exports/customer-{job.pk}.zip"
+    assert AuditLogEntry.objects.filter(action="data.exported").count() == 1

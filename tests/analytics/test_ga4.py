@@ -158,3 +158,15 @@ def test_beat_queues_one_pull_a_day_and_none_without_ga4(ga4, settings):
     assert first == again and Job.objects.filter(job_type="analytics.sync").count() == 1
     settings.GA4_PROPERTY_ID = ""
     assert sync_ga4() == "GA4 is not configured"
+
+
+def test_a_pull_run_twice_replaces_its_days_instead_of_adding(ga4):
+    from tests.at_least_once import run_twice
+
+    enqueue(job_type="analytics.sync",
+            payload={"platform": "ga4", "startDate": "2026-12-01", "endDate": "2026-12-02"})  # fmt: skip
+
+    run_twice("analytics.sync")
+
+    assert sorted(Ga4Daily.objects.values_list("source_medium", "sessions")) == [
+        ("google / organic", 90), ("google / organic", 120), ("newsletter / email", 40)]  # fmt: skip

@@ -80,3 +80,15 @@ def test_nothing_is_forwarded_when_not_configured(ga4_collect, settings):
     record_events([order(1, "s1")])
     run_due_jobs()
     assert ga4_collect == [] and not Job.objects.filter(job_type="analytics.forward").exists()
+
+
+def test_a_forward_run_twice_repeats_the_same_purchase_which_ga4_counts_once(ga4_collect):
+    from tests.at_least_once import run_twice
+
+    record_events([order(1, "s1")])
+
+    run_twice("analytics.forward")
+
+    first, second = (r["body"]["events"] for r in ga4_collect)
+    assert first == second  # the same transaction_id and timestamp: one purchase in GA4
+    assert first[0]["params"]["transaction_id"] == "BB-1"

@@ -229,3 +229,16 @@ def test_the_editor_previews_this_period_so_far_from_the_form(shop, staff_client
         .content.decode()
         .startswith('<p style="font-family:sans-serif">config is not JSON')
     )
+
+
+def test_a_generation_run_twice_is_one_run_and_one_email(shop, outbox):  # noqa: F811
+    from tests.at_least_once import run_twice
+
+    report = AnalyticsReport.objects.get(name="Monthly Business Review")
+    enqueue(job_type="report.generate",
+            payload={"reportId": report.pk, "start": "2026-10-01", "end": "2026-10-31"})  # fmt: skip
+
+    run_twice("report.generate")
+
+    assert ReportRun.objects.filter(report=report).count() == 1
+    assert len(outbox) == 1

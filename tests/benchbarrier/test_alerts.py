@@ -336,3 +336,18 @@ def test_an_api_key_a_month_old_is_due_for_rotation(team, issue_key, staff_clien
     assert line["group"] == f"storefront ({old.api_key.prefix})" and "31 days" in line["message"]
     page = staff_client.get(reverse("admin:benchbarrier_apikey_changelist")).content.decode()
     assert "31 days: rotate it" in page and "0 days" in page
+
+
+def test_an_evaluation_run_twice_notifies_once(team):
+    from jobs.tasks import evaluate_alerts
+    from tests.at_least_once import run_twice
+
+    enqueue(job_type="tests.sometimes_fails", payload={"fail": True})
+    run_due_jobs()
+    evaluate_alerts()
+
+    run_twice("alerts.evaluate")
+
+    assert notices() == ["[FIRING] A job failed for good"]
+    assert len(team.posts) == 1
+    assert AlertEvent.objects.filter(rule__key="job-failed", kind="firing").count() == 1

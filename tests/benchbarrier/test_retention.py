@@ -87,3 +87,19 @@ def test_zero_days_keeps_for_ever(settings):
     assert prune() == {}
     assert Event.objects.filter(event_name="order.completed").count() == 1
     assert BotMessage.objects.get().content.startswith("where")
+
+
+def test_a_pass_run_twice_anonymises_once(settings):
+    from benchbarrier.personal_data import stand_in_address
+    from tests.at_least_once import run_twice
+
+    settings.MESSAGE_RETENTION_DAYS = 30
+    a_day_of_everything("old")
+    run_due_jobs()
+    clock.advance(timedelta(days=31))
+    tasks.prune_personal_data()
+
+    run_twice("privacy.prune")
+
+    assert EmailDelivery.objects.get().to_email == stand_in_address("ada-old@example.com")
+    assert AuditLogEntry.objects.filter(action="privacy.pruned").count() == 2  # each run says

@@ -146,3 +146,18 @@ def test_an_action_that_fails_hands_over(visitor, team):
         unregister_action("tests.broken")
     why = BotConversation.objects.get().metadata["escalated"]["why"]
     assert why == "tests.broken failed: the order system is down"
+
+
+def test_the_agents_notice_and_the_wait_notice_run_twice_go_once(visitor, team, settings):
+    from tests.at_least_once import run_twice
+
+    settings.CHATBOT_AGENT_WAIT_MINUTES = 10
+    visitor("talk to a person")
+
+    run_twice("chatbot.notify_agents")
+    clock.advance(timedelta(minutes=11))
+    run_twice("chatbot.wait_notice")
+
+    assert len([m for m in mail.outbox if m.to == ["agents@shop.example"]]) == 1
+    assert len(team.posts) == 1
+    assert len([m for m in BotMessage.objects.all() if m.metadata.get("waitNotice")]) == 1

@@ -135,3 +135,16 @@ def test_the_fast_reader_gives_scikit_learns_own_probabilities():
                  "my card was declined twice", "ünïcödé ñ 🚚"]:  # fmt: skip
         expected = pipeline.predict_proba([text])[0]
         assert abs(reader.proba(text) - expected).max() < 1e-9, text
+
+
+def test_training_run_twice_makes_one_model_version():
+    from tests.at_least_once import run_twice
+
+    classifier.classify("hi")
+    intent = BotIntent.objects.get(name="product_inquiry")
+    intent.training_phrases += ["do you sell trail running shoes"]
+    save_intent(intent)
+
+    run_twice("chatbot.train")
+
+    assert list(IntentModel.objects.values_list("version", flat=True)) == [2, 1]

@@ -150,3 +150,17 @@ def test_whatsapps_24_hour_rule_in_the_agent_inbox(client, graph, staff_client):
     run_due_jobs()
     template = graph.sent[-1]
     assert template["type"] == "template" and template["template"]["name"] == "support_follow_up"
+
+
+@pytest.mark.parametrize("job_type", ["chatbot.inbound", "chatbot.send"])
+def test_receiving_or_sending_run_twice_answers_once(client, graph, job_type):
+    from tests.at_least_once import run_twice
+
+    assert deliver(client, "whatsapp", whatsapp("hello", "wamid.once")).status_code == 200
+
+    run_twice(job_type)
+    run_due_jobs()
+
+    assert BotMessage.objects.filter(sender_type="user").count() == 1
+    assert BotMessage.objects.filter(sender_type="bot").count() == 1
+    assert len(graph.sent) == 1

@@ -307,3 +307,13 @@ def test_requeue_held_hands_a_held_job_back_and_a_lost_ones_work_to_a_new_job():
     )  # fmt: skip
     instead = Job.objects.exclude(pk__in=[held.pk, lost.pk]).get()
     assert (instead.status, instead.payload) == (JobStatus.PENDING, {"email": "x"})
+
+
+def test_noop_run_twice_completes_and_does_nothing():
+    from tests.at_least_once import run_twice
+
+    enqueue(job_type="jobs.noop")
+
+    (job,) = run_twice("jobs.noop")
+
+    assert job.result is None and Job.objects.count() == 1

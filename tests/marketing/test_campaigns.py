@@ -298,3 +298,49 @@ def test_an_order_outside_every_window_is_not_attributed(client):
     )
     run_due_jobs()
     assert not Attribution.objects.exists()
+
+
+@pytest.mark.parametrize("job_type", ["campaign.launch", "campaign.send"])
+def test_a_launch_or_a_chunk_run_twice_sends_once_each(settings, job_type):
+    from tests.at_least_once import run_twice
+
+    settings.CAMPAIGN_SEND_CHUNK = 7
+    campaign = broadcast(audience(20))
+    services.launch(campaign=campaign, actor=ACTOR)
+
+    run_twice(job_type)
+    run_due_jobs()
+
+    assert CampaignSend.objects.filter(campaign=campaign, status="sent").count() == 20
+    assert len(mail.outbox) == 20 and len({m.to[0] for m in mail.outbox}) == 20
+
+
+def test_a_decision_run_twice_sends_the_rest_once(settings):
+    from tests.at_least_once import run_twice
+
+    campaign = ab_campaign(settings, count=200)
+    services.launch(campaign=campaign, actor=ACTOR)
+    run_due_jobs()
+    click(campaign, "A", 0.05)
+    click(campaign, "B", 0.40)
+    with clock.travel(timedelta(hours=1, minutes=1)):
+        run_twice("campaign.decide")
+        run_due_jobs()
+    campaign.refresh_from_db()
+    assert campaign.decision["winner"] == "B" and campaign.status == "sent"
+    assert len(mail.outbox) == 200 and {m.subject for m in mail.outbox[100:]} == {"Bold"}
+
+
+def test_the_metrics_refresh_run_twice_counts_the_same():
+    from marketing.tasks import refresh_campaign_metrics
+    from tests.at_least_once import run_twice
+
+    campaign = broadcast(audience(5))
+    services.launch(campaign=campaign, actor=ACTOR)
+    run_due_jobs()
+    refresh_campaign_metrics()
+
+    run_twice("campaign.metrics")
+
+    campaign.refresh_from_db()
+    assert (campaign.metrics["recipients"], campaign.metrics["delivered"]) == (5, 5)

@@ -448,3 +448,15 @@ def test_a_javascript_url_from_an_event_never_reaches_the_email(ada, caplog):
     html = mail.outbox[-1].alternatives[0][0]
     assert "javascript:" not in html and "Back to your cart" in html
     assert f"delivery {delivery.pk}: link 'javascript:alert(1)' dropped" in caplog.text
+
+
+def test_a_send_run_twice_is_one_email_and_one_event(ada):
+    from tests.at_least_once import run_twice
+
+    queue_email(template="win-back-1", customer=ada, kind="transactional")
+
+    run_twice("email.send")
+
+    assert len(mail.outbox) == 1
+    assert Event.objects.filter(event_name="email.sent").count() == 1
+    assert EmailDelivery.objects.get().status == DeliveryStatus.SENT

@@ -227,3 +227,16 @@ def test_two_pushes_in_one_batch_meet_an_expired_subscription_once(site, push_se
     assert first.devices == {"sent": 1, "expired": 1, "failed": 0}
     assert second.devices == {"sent": 1, "expired": 0, "failed": 0}
     assert len([r for r in push_service.received if r["path"] == "/gone/laptop"]) == 1
+
+
+def test_a_push_run_twice_reaches_the_browser_once(site, push_service):
+    from tests.at_least_once import run_twice
+
+    ada = Customer.objects.create(external_id="ada", name="Ada")
+    subscribe(site, f"{push_service.url}/live/phone", Browser())
+    queue_push(customer=ada, title="Your cart misses you", idempotency_key="p1")
+
+    run_twice("push.send")
+
+    assert len(push_service.received) == 1
+    assert Event.objects.filter(event_name="push.sent", user_id="ada").count() == 1

@@ -220,3 +220,18 @@ def test_update_and_delete_are_audited(client):
     entries = AuditLogEntry.objects.filter(action__startswith="segment.").order_by("id")
     actions = list(entries.values_list("action", flat=True))
     assert actions == ["segment.created", "segment.updated", "segment.deleted"]
+
+
+def test_a_refresh_run_twice_joins_and_tells_once():
+    from tests.at_least_once import run_twice
+
+    rich = CustomerFactory(total_spent=2000, order_count=8)
+    segment = SegmentFactory(rules=HIGH_VALUE)
+    queue_due_refreshes()
+
+    run_twice("segment.refresh")
+
+    assert list(segment.memberships.values_list("customer", flat=True)) == [rich.pk]
+    assert Event.objects.filter(event_name="segment.entered").count() == 1
+    segment.refresh_from_db()
+    assert segment.member_count == 1

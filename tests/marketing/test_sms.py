@@ -258,3 +258,29 @@ def test_an_sms_campaign_needs_its_text():
         campaigns.save_campaign(campaign=Campaign(name="x", type="sms", segment=segment),
                                 actor=ACTOR)  # fmt: skip
     assert caught.value.errors == [("text", "the message's text")]
+
+
+def test_a_send_run_twice_is_one_sms_and_one_charge(twilio):
+    from tests.at_least_once import run_twice
+
+    queue_sms(text="Hi Ada!", customer=customer("Ada Moreau", ADA), idempotency_key="t1")
+
+    run_twice("sms.send")
+
+    assert len(twilio.sent) == 1
+    assert SpendEntry.objects.filter(service="sms").count() == 1
+    assert Event.objects.filter(event_name="sms.sent").count() == 1
+
+
+def test_a_number_whose_owner_was_erased_is_never_texted_again(twilio):
+    from marketing.services.privacy import erase_customer
+
+    erase_customer(customer=customer("Ada Moreau", ADA), actor=ACTOR)
+    again = customer("Ada Again", ADA)  # the same number, from an old list
+    message = queue_sms(text="Hi!", customer=again, idempotency_key="t2")
+    run_due_jobs()
+
+    message.refresh_from_db()
+    assert (message.status, message.reason) == ("skipped",
+                                                 "the number's owner had their data erased")  # fmt: skip
+    assert twilio.sent == []

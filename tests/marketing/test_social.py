@@ -311,3 +311,23 @@ def test_x_posts_are_signed_counted_as_x_counts_and_wait_for_the_rate_limit_rese
         assert post.engagement == {"likes": 9, "comments": 2, "shares": 5, "reach": 512}
     finally:
         fake.close()
+
+
+@pytest.mark.django_db
+def test_publishing_and_pulling_run_twice_post_once_and_count_once(graph):
+    from marketing.tasks import pull_social_engagement
+    from tests.at_least_once import run_twice
+
+    post = services.create_post(account=instagram(), text="Autumn drop #trail",
+                                image_url="https://cdn.example.com/drop.jpg",
+                                approved=True, actor=ACTOR)  # fmt: skip
+
+    run_twice("social.post")
+    pull_social_engagement()
+    run_twice("social.engagement")
+
+    post.refresh_from_db()
+    assert post.status == "published"
+    assert [r["path"].rsplit("/", 1)[1] for r in graph.posts()] == ["media", "media_publish"]
+    assert Event.objects.filter(event_name="social.posted").count() == 1
+    assert Event.objects.filter(event_name="social.engagement").count() == 1

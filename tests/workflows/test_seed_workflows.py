@@ -164,3 +164,23 @@ def test_onboarding(site, orders):
         assert len(mail.outbox) == 2
     else:
         assert subjects()[-1] == "10% off your first order"
+
+
+def test_advances_run_twice_send_the_reminder_once(site):
+    from tests.at_least_once import run_twice
+
+    seed_workflow("Abandoned Cart Recovery")
+    identify(site)
+    send_event(site, "cart.abandoned", CART)
+    travel(timedelta(hours=1))
+
+    run_twice("workflow.advance")
+
+    assert subjects() == ["Ada, your cart is waiting"]
+    execution = WorkflowExecution.objects.get()
+    assert execution.status == ExecutionStatus.WAITING
+    assert execution.step_logs.filter(step_type="sendEmail").count() == 1
+    travel(timedelta(hours=24))
+    run_twice("workflow.advance")
+    assert subjects() == ["Ada, your cart is waiting", "10% off the cart you left behind"]
+    assert DiscountCode.objects.count() == 1
