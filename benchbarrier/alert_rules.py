@@ -1,8 +1,8 @@
 """The alert rules that ship, on by default and editable in the admin: the seed's five
 (queue backup, job failure rate, AI cost spike, workflow errors, email delivery rate), a
 job that failed for good (the seed job processor's `notifyJobFailure`), budgets at 80%
-and 100%, and API keys due for rotation. Installed after every migrate when missing
-(edits kept)."""
+and 100%, API keys and workflow webhook secrets due for rotation. Installed after every
+migrate when missing (edits kept)."""
 
 from __future__ import annotations
 
@@ -47,6 +47,12 @@ SHIPPED: list[dict[str, Any]] = [
      "severity": NotificationLevel.WARNING,
      "description": "An API key in use is 30 days old: rotate it (the seed's monthly "
                     "rotation; `apikey rotate` keeps the old one for a grace period)."},
+    {"key": "webhook-secret-rotation", "name": "Webhook secret due for rotation",
+     "signal": "workflows.webhook_secret_age", "comparison": Comparison.AT_LEAST,
+     "threshold": 30, "window": 24 * 60 * M, "for_duration": 0 * M,
+     "repeat_interval": 7 * 24 * 60 * M, "severity": NotificationLevel.WARNING,
+     "description": "A workflow hook's signing secret is 30 days old: rotate it (the action "
+                    "on the workflow list keeps the old one for a grace period)."},
     {"key": "budget-80", "name": "Budget 80% spent", "signal": "spend.budget_used",
      "comparison": Comparison.AT_LEAST, "threshold": 80, "window": 60 * M,
      "for_duration": 0 * M, "repeat_interval": 7 * 24 * 60 * M,
@@ -68,3 +74,10 @@ def install_rules() -> list[str]:
         if created:
             made.append(shipped["key"])
     return made
+
+
+def rotation_due_days(key: str) -> int | None:
+    """The age (days) a rotation rule flags, None when it is switched off: lists flag what
+    the rule would."""
+    rule = AlertRule.objects.filter(key=key, enabled=True).first()
+    return int(rule.threshold) if rule is not None else None

@@ -15,6 +15,7 @@ from django.utils.html import format_html, format_html_join
 
 from benchbarrier import clock
 from benchbarrier.admin.read_only import ReadOnlyAdmin
+from benchbarrier.alert_rules import rotation_due_days
 from benchbarrier.dashboard import Figure, Panel, list_link, panel, place
 from benchbarrier.services.audit import Actor
 from workflows import services
@@ -143,11 +144,22 @@ class WorkflowAdmin(admin.ModelAdmin):
         ("Settings", {"fields": ["settings"]}),
         ("Runs", {"fields": ["runs"]}),
     ]
-    actions = ["pause", "resume", "run_now", "restore"]
+    actions = ["pause", "resume", "run_now", "restore", "rotate_secret"]
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Workflow]) -> None:
         for workflow in queryset:  # each archived when it has runs
             self.delete_model(request, workflow)
+
+    @admin.action(description="Rotate the webhook secret (the old one works for a grace period)")
+    def rotate_secret(self, request: HttpRequest, queryset: QuerySet[Workflow]) -> None:
+        for workflow in queryset.filter(trigger_type="webhook"):
+            rotated = services.rotate_webhook_secret(
+                workflow=workflow, actor=Actor.from_request(request), request=request
+            )
+            until = f"{rotated.previous_secret_until:%Y-%m-%d %H:%M} UTC"
+            self.message_user(request, format_html(
+                "{}: the new secret is <code>{}</code>; the old one works until {}.",
+                rotated.name, rotated.webhook_secret, until), messages.SUCCESS)  # fmt: skip
 
     @admin.action(description="Restore archived workflows (they stay paused)")
     def restore(self, request: HttpRequest, queryset: QuerySet[Workflow]) -> None:
@@ -219,12 +231,14 @@ class WorkflowAdmin(admin.ModelAdmin):
         if workflow.trigger_type != "webhook" or workflow.pk is None:
             return "—"
         url = reverse("workflow-hook", args=[workflow.webhook_token])
+        age = (clock.now() - workflow.webhook_secret_set_at).days
+        due = rotation_due_days("webhook-secret-rotation")
         return format_html(
             "POST <code>{}</code>, signed with the secret <code>{}</code> "
-            "(see README: Webhook triggers)",
-            url,
-            workflow.webhook_secret,
-        )
+            "(see README: Webhook triggers). The secret is {} day(s) old{}.",
+            url, workflow.webhook_secret, age,
+            ": rotate it (action on the list)" if due is not None and age >= due else "",
+        )  # fmt: skip
 
     @admin.action(description="Pause (no new runs; running ones stop before their next step)")
     def pause(self, request: HttpRequest, queryset: QuerySet[Workflow]) -> None:

@@ -1,7 +1,8 @@
 """Signed inbound webhooks that start a workflow.
 
 The caller signs `<X-Timestamp>.<raw body>` with the workflow's webhook secret
-(HMAC-SHA256, hex) and sends `X-Signature: sha256=<hex>`. A timestamp older than
+(HMAC-SHA256, hex) and sends `X-Signature: sha256=<hex>`; after a rotation the old secret
+is accepted for a grace period. A timestamp older than
 WORKFLOW_HOOK_MAX_AGE_SECONDS (or as far in the future) is refused, so a captured
 request cannot be replayed later; within that window each accepted signature is
 remembered, and the same request again is answered 409."""
@@ -15,7 +16,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from benchbarrier import clock, outbound
-from workflows.models import HookReceipt
+from workflows.models import HookReceipt, Workflow
 
 
 class HookRefused(Exception):
@@ -28,8 +29,19 @@ def sign(secret: str, timestamp: str, body: bytes) -> str:
     return outbound.signature(secret, timestamp, body)
 
 
-def verify(*, secret: str, timestamp: str | None, signature: str | None, body: bytes) -> None:
-    """Raises HookRefused (401) for a missing, stale or wrong signature."""
+def secrets_of(workflow: Workflow) -> list[str]:
+    """The secrets a workflow's hook accepts: its own, and the one before the last rotation
+    while its grace period lasts."""
+    found = [workflow.webhook_secret]
+    until = workflow.previous_secret_until
+    if workflow.previous_webhook_secret and until and clock.now() < until:
+        found.append(workflow.previous_webhook_secret)
+    return found
+
+
+def verify(*, secrets: list[str], timestamp: str | None, signature: str | None,
+           body: bytes) -> None:  # fmt: skip
+    """Raises HookRefused (401) for a missing or stale signature, 403 for a wrong one."""
     if not timestamp or not signature:
         raise HookRefused("Send X-Timestamp and X-Signature headers.")
     try:
@@ -38,7 +50,7 @@ def verify(*, secret: str, timestamp: str | None, signature: str | None, body: b
         raise HookRefused("X-Timestamp must be Unix seconds.") from None
     if age > settings.WORKFLOW_HOOK_MAX_AGE_SECONDS:
         raise HookRefused("X-Timestamp is too old (or too far ahead): replay refused.")
-    if not hmac.compare_digest(sign(secret, timestamp, body), signature):
+    if not any(hmac.compare_digest(sign(s, timestamp, body), signature) for s in secrets):
         raise HookRefused("Bad signature.", status=403)
 
 

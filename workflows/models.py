@@ -55,6 +55,14 @@ class Workflow(models.Model):
     )  # fmt: skip
     webhook_token = models.CharField(max_length=64, unique=True, default=_token, editable=False)
     webhook_secret = models.CharField(max_length=64, default=_token, editable=False)
+    webhook_secret_set_at = models.DateTimeField(
+        default=clock.now, editable=False, help_text="Rotate monthly (an alert rule says when)."
+    )
+    previous_webhook_secret = models.CharField(max_length=64, blank=True, editable=False)
+    previous_secret_until = models.DateTimeField(
+        null=True, blank=True, editable=False,
+        help_text="The secret before the last rotation is accepted until then.",
+    )  # fmt: skip
     version = models.IntegerField(default=1, editable=False)
     created_at = models.DateTimeField(default=clock.now, editable=False)
     updated_at = models.DateTimeField(default=clock.now, editable=False)

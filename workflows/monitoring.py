@@ -1,5 +1,6 @@
 """What monitoring reads from workflows: the runs that failed (the seed's workflow errors),
-and the operations page's runs by status."""
+the age of each webhook secret (the seed's monthly rotation), and the operations page's
+runs by status."""
 
 from __future__ import annotations
 
@@ -23,6 +24,21 @@ def _failed_runs(window: timedelta, now: datetime) -> dict[str, Measurement]:
                     completed_at__lte=now)
             .values("workflow__name").annotate(n=Count("id")))  # fmt: skip
     return {r["workflow__name"]: Measurement(Decimal(r["n"]), r["n"]) for r in rows}
+
+
+def _secret_ages(window: timedelta, now: datetime) -> dict[str, Measurement]:
+    """Days since each live webhook workflow's signing secret was set."""
+    hooks = Workflow.objects.filter(trigger_type="webhook", archived_at__isnull=True)
+    return {w.name: Measurement(Decimal((now - w.webhook_secret_set_at).days), None,
+                                f"set {w.webhook_secret_set_at:%Y-%m-%d}")
+            for w in hooks.only("name", "webhook_secret_set_at")}  # fmt: skip
+
+
+register_signal(Signal(
+    "workflows.webhook_secret_age", "Days since each webhook workflow's signing secret was "
+    "set (rotate monthly).", "days", _secret_ages,
+    lambda group: reverse("admin:workflows_workflow_changelist") + "?trigger_type__exact=webhook",
+))  # fmt: skip
 
 
 def _runs_link(group: str) -> str:

@@ -7,13 +7,16 @@ are run by `workflows.engine`; events reach runs through `workflows.triggers`.
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
 
 from benchbarrier import clock
 from benchbarrier.durations import parse_duration
+from benchbarrier.services.api_keys import default_rotation_grace
 from benchbarrier.services.audit import Actor, record_audit
 from workflows import cursor as cursors
 from workflows import runs
@@ -334,3 +337,23 @@ def cancel_execution(
             action="workflow_execution.cancelled", target=execution, actor=actor, request=request
         )
     return execution
+
+
+def rotate_webhook_secret(*, workflow: Workflow, actor: Actor, request: Any = None,
+                          grace: timedelta | None = None) -> Workflow:  # fmt: skip
+    """A new secret for the workflow's hook; the old one is still accepted for `grace`
+    (default API_KEY_ROTATION_GRACE) so the sender can switch over without a refusal."""
+    now = clock.now()
+    grace = default_rotation_grace() if grace is None else grace
+    with transaction.atomic():
+        workflow = Workflow.objects.select_for_update().get(pk=workflow.pk)
+        workflow.previous_webhook_secret = workflow.webhook_secret
+        workflow.previous_secret_until = now + grace
+        workflow.webhook_secret = secrets.token_urlsafe(24)
+        workflow.webhook_secret_set_at = now
+        workflow.save(update_fields=["previous_webhook_secret", "previous_secret_until",
+                                     "webhook_secret", "webhook_secret_set_at"])  # fmt: skip
+        until = workflow.previous_secret_until
+        record_audit(action="workflow.webhook_secret_rotated", target=workflow, actor=actor,
+                     request=request, changes={"oldSecretUntil": until})  # fmt: skip
+    return workflow

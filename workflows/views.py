@@ -251,7 +251,7 @@ class HookView(APIView):
         body = request.data if isinstance(request.data, bytes) else b""
         try:
             hooks.verify(
-                secret=workflow.webhook_secret,
+                secrets=hooks.secrets_of(workflow),
                 timestamp=request.headers.get("X-Timestamp"),
                 signature=request.headers.get("X-Signature"),
                 body=body,

@@ -8,8 +8,9 @@ from django.utils.html import format_html
 from rest_framework_api_key.models import APIKey as LibraryAPIKey
 
 from benchbarrier import clock
+from benchbarrier.alert_rules import rotation_due_days
 from benchbarrier.dashboard import place
-from benchbarrier.models import AlertRule, APIKey, Scope
+from benchbarrier.models import APIKey, Scope
 from benchbarrier.services import api_keys as service
 from benchbarrier.services.audit import Actor
 
@@ -86,8 +87,7 @@ class APIKeyAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[APIKey]:
         """Each key with the rotation rule's age (one query for the whole list)."""
-        rule = AlertRule.objects.filter(key="api-key-rotation", enabled=True).first()
-        days = int(rule.threshold) if rule is not None else None
+        days = rotation_due_days("api-key-rotation")
         return (
             super()
             .get_queryset(request)

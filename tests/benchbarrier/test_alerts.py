@@ -243,9 +243,9 @@ def test_the_command_evaluates_once_and_beat_queues_one_evaluation_a_minute(team
     evaluate_alerts()  # beat firing twice in a minute: one job
     assert Job.objects.filter(job_type="alerts.evaluate").count() == 1
     run_due_jobs()
-    assert Job.objects.get(job_type="alerts.evaluate").result["evaluated"] == 9
+    assert Job.objects.get(job_type="alerts.evaluate").result["evaluated"] == 10
     call_command("alerts_evaluate")
-    assert "rules evaluated: 9" in capsys.readouterr().out
+    assert "rules evaluated: 10" in capsys.readouterr().out
 
 
 def test_the_rules_export_as_a_prometheus_rules_file(tmp_path):
@@ -351,3 +351,19 @@ def test_an_evaluation_run_twice_notifies_once(team):
     assert notices() == ["[FIRING] A job failed for good"]
     assert len(team.posts) == 1
     assert AlertEvent.objects.filter(rule__key="job-failed", kind="firing").count() == 1
+
+
+def test_a_webhook_secret_a_month_old_is_due_for_rotation(team, staff_client):
+    from workflows.models import Workflow
+
+    hooked = Workflow.objects.create(name="Orders from the ERP", trigger_type="webhook",
+                                     steps=[{"type": "enqueueJob", "jobType": "jobs.noop"}])  # fmt: skip
+    Workflow.objects.filter(pk=hooked.pk).update(
+        webhook_secret_set_at=clock.now() - timedelta(days=31)
+    )
+    evaluate_all()
+    assert notices() == ["[FIRING] Webhook secret due for rotation"]
+    (line,) = lines()
+    assert line["group"] == "Orders from the ERP" and "31 days" in line["message"]
+    page = staff_client.get(f"/admin/workflows/workflow/{hooked.pk}/change/").content.decode()
+    assert "The secret is 31 day(s) old: rotate it" in page

@@ -328,3 +328,26 @@ def test_variable_paths_are_checked_on_save_and_when_the_step_runs(client):
     run = WorkflowExecution.objects.get()
     assert run.status == ExecutionStatus.FAILED, "no retry loop: the run has no cart total"
     assert run.error == 'StepFailed: steps[1].variables[1]: "cart.total" has no value in this run'
+
+
+def test_a_rotated_secret_keeps_the_old_one_for_the_grace_period_only(client, admin_client):
+    from rest_framework.test import APIClient
+
+    from benchbarrier.models import AuditLogEntry
+
+    hooked = {"name": "Hooked", "triggerType": "webhook", "triggerConfig": {}, "steps": [
+        {"type": "enqueueJob", "jobType": "jobs.noop"}]}  # fmt: skip
+    workflow = create(client, hooked)
+    url = workflow["webhookUrl"].removeprefix("http://localhost:8000")
+    old = Workflow.objects.get(pk=workflow["id"]).webhook_secret
+    rotated = admin_client.post("/admin/workflows/workflow/", {
+        "action": "rotate_secret", "_selected_action": [workflow["id"]]}, follow=True)  # fmt: skip
+    new = Workflow.objects.get(pk=workflow["id"]).webhook_secret
+    assert new != old and f"the new secret is <code>{new}</code>" in rotated.content.decode()
+    anonymous = APIClient()
+    assert _hook_request(anonymous, url, new, {"userId": "a"}).status_code == 202
+    assert _hook_request(anonymous, url, old, {"userId": "b"}).status_code == 202  # grace
+    clock.advance(timedelta(hours=24, seconds=1))
+    assert _hook_request(anonymous, url, old, {"userId": "c"}).status_code == 403
+    assert _hook_request(anonymous, url, new, {"userId": "d"}).status_code == 202
+    assert AuditLogEntry.objects.filter(action="workflow.webhook_secret_rotated").count() == 1
