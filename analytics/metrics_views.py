@@ -148,13 +148,17 @@ class CohortView(APIView):
             _text("period", "the months whose first orders make the cohorts"),
             _text("start", "first day"),
             _text("end", "last day, included"),
-            _text("months", "months followed (1-24, default 12)"),
+            OpenApiParameter(
+                "months",
+                {"type": "integer", "minimum": 1, "maximum": 24},
+                description="months followed (default 12)",
+            ),
         ],
         responses={200: None},
     )
     def get(self, request: Request) -> Response:
         """Monthly cohorts: first-order month, and the share ordering N months later."""
-        months = request.query_params.get("months", "12")
+        months = request.query_params.get("months") or "12"
         if not months.isdigit() or not 1 <= int(months) <= 24:
             raise ValidationError({"months": ["a whole number from 1 to 24"]})
         found = advanced.cohorts(_period(request.query_params), int(months))

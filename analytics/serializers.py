@@ -26,7 +26,7 @@ class EventInputSerializer(serializers.Serializer):
 
 
 class EventBatchInputSerializer(serializers.Serializer):
-    events = EventInputSerializer(many=True, max_length=MAX_BATCH)
+    events = EventInputSerializer(many=True, allow_empty=False, max_length=MAX_BATCH)
 
 
 class FieldErrorSerializer(serializers.Serializer):

@@ -22,4 +22,7 @@ def parse_duration(text: str) -> timedelta:
             'or "3d"'
         )
     amount, unit = match.groups()
-    return timedelta(**{_UNITS[unit]: int(amount)})
+    try:
+        return timedelta(**{_UNITS[unit]: int(amount)})
+    except OverflowError:
+        raise ValueError(f'"{text}" is longer than any duration this can keep') from None

@@ -484,9 +484,9 @@ REST_FRAMEWORK = {
         "benchbarrier.api.throttles.ClientThrottle",
     ],
     "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
+        "benchbarrier.api.filters.FilterBackend",
         "rest_framework.filters.SearchFilter",
-        "rest_framework.filters.OrderingFilter",
+        "benchbarrier.api.filters.OrderingFilter",
     ],
     "DEFAULT_PAGINATION_CLASS": "benchbarrier.api.pagination.Pagination",
     "PAGE_SIZE": 50,

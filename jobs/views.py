@@ -10,7 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from benchbarrier.api.errors import Conflict
-from benchbarrier.api.filters import time_range
+from benchbarrier.api.filters import FilterSet, time_range
 from benchbarrier.api.pagination import cursor_pages
 from benchbarrier.models import Scope
 from benchbarrier.services.audit import Actor
@@ -19,7 +19,7 @@ from jobs.models import Job, JobStatus
 from jobs.serializers import BulkCreateJobsSerializer, CreateJobSerializer, JobSerializer
 
 
-class JobFilter(django_filters.FilterSet):
+class JobFilter(FilterSet):
     status = django_filters.MultipleChoiceFilter(choices=JobStatus.choices)
     job_type = django_filters.CharFilter()
     created_after, created_before = time_range("created_at", "jobs created")

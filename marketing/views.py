@@ -10,7 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from benchbarrier.api.errors import Conflict
-from benchbarrier.api.filters import time_range
+from benchbarrier.api.filters import FilterSet, IdFilter, StrictBooleanFilter, time_range
 from benchbarrier.models import Scope
 from benchbarrier.rules import describe_rules
 from benchbarrier.services.audit import Actor
@@ -21,13 +21,13 @@ from marketing.services import privacy
 from marketing.services import segments as segment_services
 
 
-class CustomerFilter(django_filters.FilterSet):
-    email_opt_in = django_filters.BooleanFilter()
-    sms_opt_in = django_filters.BooleanFilter()
-    has_ordered = django_filters.BooleanFilter(method="filter_has_ordered")
+class CustomerFilter(FilterSet):
+    email_opt_in = StrictBooleanFilter()
+    sms_opt_in = StrictBooleanFilter()
+    has_ordered = StrictBooleanFilter(method="filter_has_ordered")
     min_total_spent = django_filters.NumberFilter(field_name="total_spent", lookup_expr="gte")
     seen_after, seen_before = time_range("last_seen", "customers last seen")
-    segment = django_filters.NumberFilter(field_name="segment_memberships__segment")
+    segment = IdFilter(field_name="segment_memberships__segment")
     external_id = django_filters.CharFilter()
     email = django_filters.CharFilter(lookup_expr="iexact")
 

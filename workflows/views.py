@@ -12,7 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from benchbarrier.api.errors import Conflict, json_error
-from benchbarrier.api.filters import time_range
+from benchbarrier.api.filters import FilterSet, StrictBooleanFilter, time_range
 from benchbarrier.api.pagination import cursor_pages
 from benchbarrier.api.parsers import RawParser, load_json
 from benchbarrier.models import APIKey, Scope
@@ -34,8 +34,8 @@ EXECUTE_QUERY = [
 ]
 
 
-class WorkflowFilter(django_filters.FilterSet):
-    archived = django_filters.BooleanFilter(
+class WorkflowFilter(FilterSet):
+    archived = StrictBooleanFilter(
         method="filter_archived",
         help_text="true: the archived workflows (deleted with runs); default: the others.",
     )
@@ -196,7 +196,7 @@ class WorkflowViewSet(viewsets.ModelViewSet):
         return Response(serializers.WorkflowSerializer(workflow).data)
 
 
-class ExecutionFilter(django_filters.FilterSet):
+class ExecutionFilter(FilterSet):
     workflow = django_filters.NumberFilter()
     status = django_filters.MultipleChoiceFilter(choices=ExecutionStatus.choices)
     customer = django_filters.CharFilter(field_name="user_id", help_text="The site user id.")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import django_filters
 from rest_framework import serializers, viewsets
 
-from benchbarrier.api.filters import time_range
+from benchbarrier.api.filters import FilterSet, time_range
 from benchbarrier.api.pagination import cursor_pages
 from benchbarrier.models import ActorType, AuditLogEntry, Scope
 
@@ -35,7 +35,7 @@ class AuditLogEntrySerializer(serializers.ModelSerializer):
         return f"{entry.target_type.app_label}.{entry.target_type.model}"
 
 
-class AuditLogFilter(django_filters.FilterSet):
+class AuditLogFilter(FilterSet):
     action = django_filters.CharFilter(help_text="Exact action, e.g. `api_key.rotated`.")
     action_prefix = django_filters.CharFilter(
         field_name="action", lookup_expr="startswith", help_text="e.g. `api_key.`"

@@ -3,11 +3,14 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from benchbarrier.durations import parse_duration
 
 
+@extend_schema_field({"type": "string", "pattern": r"^\s*[0-9]{1,6}\s*[smhdw]\s*$",
+                      "example": "24h"})  # fmt: skip
 class DurationField(serializers.CharField):
     """A short duration on the wire (`"30m"`, `"24h"`, `"3d"`), a timedelta in Python."""
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.validators import RegexValidator
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -60,8 +61,9 @@ class CreateAPIKeySerializer(base.Serializer):
     )
     expires_at = serializers.DateTimeField(required=False, allow_null=True)
     throttle_rate = serializers.CharField(
-        required=False, allow_blank=True, validators=[validate_throttle_rate]
-    )
+        required=False, allow_blank=True, trim_whitespace=False, validators=[
+            RegexValidator(r"^[0-9]+/[smhd][a-z]*$", 'requests per period, like "600/min"'),
+            validate_throttle_rate])  # fmt: skip
 
 
 class RotateAPIKeySerializer(base.Serializer):

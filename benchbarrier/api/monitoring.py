@@ -12,7 +12,7 @@ from rest_framework.response import Response
 from benchbarrier import clock
 from benchbarrier.alert_signals import get_signal
 from benchbarrier.api import serializers as base
-from benchbarrier.api.filters import time_range
+from benchbarrier.api.filters import FilterSet, time_range
 from benchbarrier.api.pagination import cursor_pages
 from benchbarrier.models import AlertEvent, AlertEventKind, AlertRule, Scope, Silence
 from benchbarrier.services.audit import Actor, record_audit
@@ -60,7 +60,7 @@ class EventSerializer(serializers.ModelSerializer):
                   "silenced_by", "created_at"]  # fmt: skip
 
 
-class EventFilter(django_filters.FilterSet):
+class EventFilter(FilterSet):
     rule = django_filters.CharFilter(field_name="rule__key", help_text="A rule's key.")
     kind = django_filters.ChoiceFilter(choices=AlertEventKind.choices)
     group = django_filters.CharFilter()

@@ -9,20 +9,42 @@ from rest_framework import serializers
 
 class RejectUnknownFieldsMixin:
     """A typo in a field name (`triggerTpye`) is a 400 naming it, instead of silently
-    falling back to a default."""
+    falling back to a default; and text is taken as the schema says: a string (not a
+    number turned into one) no longer than its limit before blanks are trimmed."""
 
     def to_internal_value(self, data: Any) -> Any:
         if isinstance(data, dict):
             known = {name for name, field in self.fields.items() if not field.read_only}
-            unknown = sorted(set(data) - known)
-            if unknown:
-                raise serializers.ValidationError(
-                    {
-                        name: [serializers.ErrorDetail("Unknown field.", code="unknown_field")]
-                        for name in unknown
-                    }
-                )
+            errors = {name: [serializers.ErrorDetail("Unknown field.", code="unknown_field")]
+                      for name in sorted(set(data) - known)}  # fmt: skip
+            errors |= _type_errors(self.fields, data)
+            if errors:
+                raise serializers.ValidationError(errors)
         return super().to_internal_value(data)
+
+
+def _type_errors(fields: Any, data: dict[str, Any]) -> dict[str, list[Any]]:
+    """What DRF would coerce without a word: a number for text, true for a number, text
+    one character over its limit until blanks are trimmed."""
+    errors = {}
+    for name, field in fields.items():
+        value = data.get(name)
+        if field.read_only or value is None:
+            continue
+        if isinstance(field, serializers.CharField):
+            if not isinstance(value, str):
+                errors[name] = [serializers.ErrorDetail("Not text.", code="invalid")]
+            elif field.max_length is not None and len(value) > field.max_length:
+                errors[name] = [serializers.ErrorDetail(
+                    f"Ensure this field has no more than {field.max_length} characters.",
+                    code="max_length")]  # fmt: skip
+        elif isinstance(field, (serializers.IntegerField, serializers.FloatField)):
+            if isinstance(value, bool):
+                errors[name] = [serializers.ErrorDetail("A number.", code="invalid")]
+        elif (isinstance(field, serializers.BooleanField) and isinstance(value, (int, float))
+              and not isinstance(value, bool)):  # fmt: skip
+            errors[name] = [serializers.ErrorDetail("true or false.", code="invalid")]
+    return errors
 
 
 class Serializer(RejectUnknownFieldsMixin, serializers.Serializer):

@@ -14,6 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from benchbarrier.api.errors import Conflict
+from benchbarrier.api.filters import FilterSet
 from benchbarrier.api.pagination import cursor_pages
 from benchbarrier.models import Scope
 from benchbarrier.services.audit import Actor
@@ -29,7 +30,7 @@ def _errors(exc: services.CampaignError | sequences.SequenceStepsError) -> Valid
     return ValidationError(detail)
 
 
-class CampaignFilter(django_filters.FilterSet):
+class CampaignFilter(FilterSet):
     status = django_filters.CharFilter()
     type = django_filters.CharFilter()
 
@@ -185,9 +186,12 @@ class SequenceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     @extend_schema(request=s.SequenceStepsSerializer, responses={200: s.SequenceSerializer})
     def partial_update(self, request: Request, key: str) -> Response:
         """New steps (delays in days from the start, subjects, templates, A/B variants);
-        the sequence's workflow follows, runs under way keep theirs."""
-        params = s.SequenceStepsSerializer(data=request.data)
+        the sequence's workflow follows, runs under way keep theirs. Without `steps`,
+        nothing changes."""
+        params = s.SequenceStepsSerializer(data=request.data, partial=True)
         params.is_valid(raise_exception=True)
+        if "steps" not in params.validated_data:
+            return Response(s.SequenceSerializer(self.get_object()).data)
         try:
             campaign = sequences.save_sequence(
                 campaign=self.get_object(),
