@@ -160,36 +160,24 @@ def erased_among(addresses: set[str]) -> set[str]:
 # --- retention -------------------------------------------------------------------------------
 
 
-def _forget_old_emails(before: Any) -> int:
-    """Emails sent before then keep their status and timestamps (the figures), not who
-    they went to or what they said."""
-    old = EmailDelivery.objects.filter(created_at__lt=before).exclude(
-        to_email__endswith="@erased.invalid"
-    )
+def _forgetting(model: Any, field: str, stand_in: Any, gone: dict[str, Any],
+                erased: dict[str, str]) -> Any:  # fmt: skip
+    """A retention rule for messages: those made before its cut-off keep their status and
+    timestamps (the figures), not whom they went to (`field`, replaced by its stand-in) or
+    what they said (`gone`); `erased` matches the ones already done."""
 
-    def forget(rows: QuerySet[EmailDelivery]) -> int:
-        found = list(rows.only("pk", "to_email"))
-        for delivery in found:
-            EmailDelivery.objects.filter(pk=delivery.pk).update(
-                to_email=stand_in_address(delivery.to_email), **EMAIL_CONTENT_GONE
-            )
-        return len(found)
+    def prune(before: Any) -> int:
+        old = model.objects.filter(created_at__lt=before).exclude(**erased)
 
-    return in_chunks(old, forget, size=1000)
+        def forget(rows: QuerySet[Any]) -> int:
+            found = list(rows.values_list("pk", field))
+            for pk, address in found:
+                model.objects.filter(pk=pk).update(**{field: stand_in(address)}, **gone)
+            return len(found)
 
+        return in_chunks(old, forget, size=1000)
 
-def _forget_old_sms(before: Any) -> int:
-    old = SmsMessage.objects.filter(created_at__lt=before).exclude(to_number__startswith="erased:")
-
-    def forget(rows: QuerySet[SmsMessage]) -> int:
-        found = list(rows.only("pk", "to_number"))
-        for message in found:
-            SmsMessage.objects.filter(pk=message.pk).update(
-                to_number=stand_in_number(message.to_number), **SMS_CONTENT_GONE
-            )
-        return len(found)
-
-    return in_chunks(old, forget, size=1000)
+    return prune
 
 
 register_retention(
@@ -197,9 +185,17 @@ register_retention(
         "email_tracking",
         "emails and their opens and clicks: the address and content go",
         "MESSAGE_RETENTION_DAYS",
-        _forget_old_emails,
+        _forgetting(
+            EmailDelivery,
+            "to_email",
+            stand_in_address,
+            EMAIL_CONTENT_GONE,
+            {"to_email__endswith": "@erased.invalid"},
+        ),
     )
 )
 register_retention(Retention(
     "sms_tracking", "SMS and their clicks: the number and text go",
-    "MESSAGE_RETENTION_DAYS", _forget_old_sms))  # fmt: skip
+    "MESSAGE_RETENTION_DAYS", _forgetting(SmsMessage, "to_number", stand_in_number,
+                                          SMS_CONTENT_GONE,
+                                          {"to_number__startswith": "erased:"})))  # fmt: skip
