@@ -13,14 +13,23 @@ class RejectUnknownFieldsMixin:
     number turned into one) no longer than its limit before blanks are trimmed."""
 
     def to_internal_value(self, data: Any) -> Any:
-        if isinstance(data, dict):
-            known = {name for name, field in self.fields.items() if not field.read_only}
-            errors = {name: [serializers.ErrorDetail("Unknown field.", code="unknown_field")]
-                      for name in sorted(set(data) - known)}  # fmt: skip
-            errors |= _type_errors(self.fields, data)
-            if errors:
-                raise serializers.ValidationError(errors)
-        return super().to_internal_value(data)
+        if not isinstance(data, dict):
+            return super().to_internal_value(data)
+        known = {name for name, field in self.fields.items() if not field.read_only}
+        unknown = {name: [serializers.ErrorDetail("Unknown field.", code="unknown_field")]
+                   for name in sorted(set(data) - known)}  # fmt: skip
+        wrong = _type_errors(self.fields, data)
+        if unknown:
+            raise serializers.ValidationError(unknown | wrong)
+        try:
+            value = super().to_internal_value(data)
+        except serializers.ValidationError as exc:  # every field's errors, ours first
+            if wrong and isinstance(exc.detail, dict):
+                raise serializers.ValidationError({**exc.detail, **wrong}) from None
+            raise
+        if wrong:
+            raise serializers.ValidationError(wrong)
+        return value
 
 
 def _type_errors(fields: Any, data: dict[str, Any]) -> dict[str, list[Any]]:
