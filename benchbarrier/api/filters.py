@@ -1,11 +1,16 @@
-"""Filter shapes the API repeats: a time range on a datetime field.
+"""The API's filtering, strict: a value it cannot use is a 400 naming the parameter,
+never ignored and never a database error; the schema says what each takes.
 
-    class JobFilter(django_filters.FilterSet):
-        created_after, created_before = time_range("created_at", "created")
+- `FilterSet` (every filter set's base; `FilterBackend` builds `filterset_fields` on it):
+  booleans only `true`/`false`, related rows by id (an unknown id matches nothing);
+- `time_range`: a time range on a datetime field,
 
-gives `?createdAfter=` (inclusive) and `?createdBefore=` (exclusive), ISO 8601. A value
-that is not a time, or whose UTC offset PostgreSQL cannot store (beyond +/-15:59), is
-a 400 naming the parameter, never a database error.
+      class JobFilter(FilterSet):
+          created_after, created_before = time_range("created_at", "created")
+
+  gives `?createdAfter=` (inclusive) and `?createdBefore=` (exclusive), ISO 8601, with a
+  UTC offset PostgreSQL can store (up to +/-15:59);
+- `OrderingFilter`: `?ordering=` only by the fields it sorts by.
 """
 
 from __future__ import annotations
