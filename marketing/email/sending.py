@@ -31,7 +31,12 @@ from django.urls import reverse
 from analytics.services import store_events
 from benchbarrier import clock, telemetry
 from benchbarrier.bulk_sql import update_rows
-from benchbarrier.services.spend import record_spends
+from benchbarrier.services.spend import (
+    BudgetExceeded,
+    budgets_for,
+    record_spends,
+    refuse_if_spent,
+)
 from marketing.email import handover, tokens
 from marketing.email.rendering import RenderedEmail, render_email
 from marketing.email.services import email_event, queue_send_job
@@ -98,8 +103,9 @@ def deliver_many(delivery_ids: list[int]) -> dict[int, Exception]:
         changed: list[EmailDelivery] = [*recovered, *unknown]
         waiting = [d for d in deliveries if d.status in WAITING]
         decisions = sending_decisions(waiting, now)
+        budget = EmailBudget()
         for delivery in waiting:
-            decision = decisions[delivery.pk]
+            decision = decisions[delivery.pk] or budget.decide(delivery)
             if decision is not None:
                 later = decision.defer_until is not None
                 status = DeliveryStatus.DEFERRED if later else DeliveryStatus.SKIPPED
@@ -206,6 +212,28 @@ def _sent_properties(delivery: EmailDelivery) -> dict[str, Any]:
     if kind == "campaign" and number.isdigit():
         found["campaignId"] = int(number)
     return found
+
+
+class EmailBudget:
+    """The `email` and `total` budgets for one batch, read once and kept up to date as it
+    sends: once a hard-stop one is spent, marketing email is skipped with its reason;
+    transactional email (an order's receipt) and tests still go, and count."""
+
+    def __init__(self) -> None:
+        self.price = Decimal(settings.EMAIL_PRICE_PER_MESSAGE)
+        self.budgets: list | None = None
+
+    def decide(self, delivery: EmailDelivery) -> Decision | None:
+        if self.budgets is None:
+            self.budgets = budgets_for("email")
+        if delivery.kind == EmailKind.MARKETING and not delivery.is_test:
+            try:
+                refuse_if_spent(self.budgets)
+            except BudgetExceeded as exc:
+                return Decision(f"budget spent: {exc}"[:300])
+        for spending in self.budgets:
+            spending.spent += self.price
+        return None
 
 
 def sending_decisions(

@@ -460,3 +460,21 @@ def test_a_send_run_twice_is_one_email_and_one_event(ada):
     assert len(mail.outbox) == 1
     assert Event.objects.filter(event_name="email.sent").count() == 1
     assert EmailDelivery.objects.get().status == DeliveryStatus.SENT
+
+
+def test_a_spent_hard_stop_budget_holds_marketing_email_but_not_receipts(settings):
+    from benchbarrier.models import Budget, BudgetMode
+
+    settings.EMAIL_PRICE_PER_MESSAGE = "0.01"
+    Budget.objects.filter(service="email").update(mode=BudgetMode.HARD_STOP,
+                                                  monthly_limit=Decimal("0.02"))  # fmt: skip
+    readers = [CustomerFactory(email=f"r{n}@example.com", email_opt_in=True) for n in range(3)]
+    news = [queue_email(template="win-back-1", customer=reader) for reader in readers]
+    receipt = queue_email(template="win-back-1", customer=readers[0], kind="transactional")
+    run_jobs()
+
+    statuses = [EmailDelivery.objects.get(pk=d.pk).status for d in [*news, receipt]]
+    assert statuses == ["sent", "sent", "skipped", "sent"]
+    held = EmailDelivery.objects.get(pk=news[2].pk)
+    assert held.reason.startswith("budget spent: The monthly email budget of 0.02 USD is spent")
+    assert len(mail.outbox) == 3
