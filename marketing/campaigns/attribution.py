@@ -10,12 +10,13 @@ unique among attributions), so an order delivered twice by the bus counts once.
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.conf import settings
 from django.db.models import F, Q
+from django.utils import timezone
 
 from benchbarrier import telemetry
 from benchbarrier.bulk_sql import insert_rows, update_rows
@@ -127,8 +128,8 @@ def attribute_orders(events: list[BusEvent]) -> int:
     for send_id, revenue, when in credited:
         CampaignSend.objects.filter(pk=send_id).update(revenue=F("revenue") + revenue)
         CampaignSend.objects.filter(pk=send_id, converted_at__isnull=True).update(
-            converted_at=when
-        )
+            converted_at=when if timezone.is_aware(when) else timezone.make_aware(when, UTC)
+        )  # (SQLite's RETURNING gives the UTC time without its zone)
     return len(credited)
 
 
