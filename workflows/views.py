@@ -12,7 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from benchbarrier.api.errors import Conflict, json_error
-from benchbarrier.api.filters import FilterSet, StrictBooleanFilter, time_range
+from benchbarrier.api.filters import FilterSet, IdFilter, StrictBooleanFilter, time_range
 from benchbarrier.api.pagination import cursor_pages
 from benchbarrier.api.parsers import RawParser, load_json
 from benchbarrier.models import APIKey, Scope
@@ -197,7 +197,7 @@ class WorkflowViewSet(viewsets.ModelViewSet):
 
 
 class ExecutionFilter(FilterSet):
-    workflow = django_filters.NumberFilter()
+    workflow = IdFilter()
     status = django_filters.MultipleChoiceFilter(choices=ExecutionStatus.choices)
     customer = django_filters.CharFilter(field_name="user_id", help_text="The site user id.")
     started_after, started_before = time_range("started_at", "runs started")

@@ -18,7 +18,7 @@ class RejectUnknownFieldsMixin:
         known = {name for name, field in self.fields.items() if not field.read_only}
         unknown = {name: [serializers.ErrorDetail("Unknown field.", code="unknown_field")]
                    for name in sorted(set(data) - known)}  # fmt: skip
-        wrong = _type_errors(self.fields, data)
+        wrong = _type_errors(self.fields, data, json_body=type(data) is dict)
         if unknown:
             raise serializers.ValidationError(unknown | wrong)
         try:
@@ -32,9 +32,10 @@ class RejectUnknownFieldsMixin:
         return value
 
 
-def _type_errors(fields: Any, data: dict[str, Any]) -> dict[str, list[Any]]:
+def _type_errors(fields: Any, data: dict[str, Any], *, json_body: bool) -> dict[str, list[Any]]:
     """What DRF would coerce without a word: a number for text, true for a number, text
-    one character over its limit until blanks are trimmed."""
+    one character over its limit until blanks are trimmed; and in a JSON body (not a form,
+    whose values are all text) a number or a true/false given as text."""
     errors = {}
     for name, field in fields.items():
         value = data.get(name)
@@ -48,10 +49,10 @@ def _type_errors(fields: Any, data: dict[str, Any]) -> dict[str, list[Any]]:
                     f"Ensure this field has no more than {field.max_length} characters.",
                     code="max_length")]  # fmt: skip
         elif isinstance(field, (serializers.IntegerField, serializers.FloatField)):
-            if isinstance(value, bool):
+            if isinstance(value, bool) or (json_body and isinstance(value, str)):
                 errors[name] = [serializers.ErrorDetail("A number.", code="invalid")]
-        elif (isinstance(field, serializers.BooleanField) and isinstance(value, (int, float))
-              and not isinstance(value, bool)):  # fmt: skip
+        elif isinstance(field, serializers.BooleanField) and not isinstance(value, bool) and (
+                json_body or isinstance(value, (int, float))):  # fmt: skip
             errors[name] = [serializers.ErrorDetail("true or false.", code="invalid")]
     return errors
 

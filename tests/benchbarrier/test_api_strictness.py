@@ -38,6 +38,7 @@ def test_a_list_in_its_own_order_refuses_an_ordering(key_client):
     ({"externalId": 42}, "externalId", "Not text."),
     ({"externalId": "x" * 255 + " "}, "externalId", "no more than 255 characters"),
     ({"externalId": "u1", "emailOptIn": 1}, "emailOptIn", "true or false."),
+    ({"externalId": "u1", "emailOptIn": "true"}, "emailOptIn", "true or false."),
 ])  # fmt: skip
 def test_what_drf_would_coerce_is_refused(key_client, body, field, message):
     answer = key_client("marketing").post("/api/marketing/customers", body, format="json")
@@ -85,3 +86,18 @@ def test_the_schema_says_what_the_code_enforces(client):
     assert "[0-5][0-9])$" in by_name["seenAfter"]["schema"]["pattern"]
     assert by_name["ordering"]["schema"]["pattern"].startswith("^-?(")
     assert by_name["emailOptIn"]["schema"] == {"type": "boolean"}
+
+
+def test_a_number_given_as_text_in_json_is_refused_with_the_other_errors(key_client):
+    answer = key_client("automation").post("/api/automation/jobs", {
+        "jobType": "jobs.noop", "priority": "5", "maxAttempts": True}, format="json")  # fmt: skip
+
+    assert answer.status_code == 400
+    assert {e["field"]: e["message"] for e in answer.json()["errors"]} == {
+        "priority": "A number.", "maxAttempts": "A number."}  # fmt: skip
+
+
+def test_an_execution_filter_by_workflow_takes_an_id(key_client):
+    answer = key_client("automation").get("/api/automation/executions", {"workflow": "0.5"})
+
+    assert answer.status_code == 400 and answer.json()["errors"][0]["field"] == "workflow"
