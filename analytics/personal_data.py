@@ -54,14 +54,15 @@ def kept_properties(properties: dict[str, Any]) -> dict[str, Any]:
 def _erase(person: Person) -> dict[str, int]:
     if not person.user_id:
         return {}
-    done = {"events": 0}
-    for event in Event.objects.filter(user_id=person.user_id).only("pk", "session_id",
-                                                                  "properties"):  # fmt: skip
-        session = event.session_id and "erased-" + hashlib.sha256(
+    events = list(Event.objects.filter(user_id=person.user_id).only("pk", "session_id",
+                                                                    "properties"))  # fmt: skip
+    for event in events:
+        event.user_id = person.pseudonym
+        event.session_id = event.session_id and "erased-" + hashlib.sha256(
             f"{person.pseudonym}:{event.session_id}".encode()).hexdigest()[:16]  # fmt: skip
-        done["events"] += Event.objects.filter(pk=event.pk).update(
-            user_id=person.pseudonym, session_id=session,
-            properties=kept_properties(event.properties))  # fmt: skip
+        event.properties = kept_properties(event.properties)
+    Event.objects.bulk_update(events, ["user_id", "session_id", "properties"], batch_size=1000)
+    done = {"events": len(events)}
     for name, model in (("order_hours", OrderHour), ("buyers", Buyer), ("signups", Signup),
                         ("subscriptions", Subscription)):  # fmt: skip
         done[name] = model.objects.filter(user_id=person.user_id).update(user_id=person.pseudonym)

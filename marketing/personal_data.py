@@ -170,9 +170,9 @@ def _forgetting(model: Any, field: str, stand_in: Any, gone: dict[str, Any],
         old = model.objects.filter(created_at__lt=before).exclude(**erased)
 
         def forget(rows: QuerySet[Any]) -> int:
-            found = list(rows.values_list("pk", field))
-            for pk, address in found:
-                model.objects.filter(pk=pk).update(**{field: stand_in(address)}, **gone)
+            found = [model(pk=pk, **{field: stand_in(address)}, **gone)
+                     for pk, address in rows.values_list("pk", field)]  # fmt: skip
+            model.objects.bulk_update(found, [field, *gone])
             return len(found)
 
         return in_chunks(old, forget, size=1000)
